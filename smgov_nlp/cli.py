@@ -1,0 +1,180 @@
+"""The ``smgov`` command line: a thin typer layer over the library functions.
+
+Library code raises :class:`~smgov_nlp.errors.SmgovError`; only this module turns it
+into a one-line message on stderr and a non-zero exit code. Progress bars appear only
+when stderr is a terminal and ``--quiet`` is not given.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from . import __version__
+from .errors import SmgovError
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+                  help="Turn workshop notes on social media in government into coded, consolidated findings.")
+EXIT_USAGE = 2
+_state = {"quiet": False}
+log = logging.getLogger("smgov_nlp")
+
+
+def _console(stderr: bool = True):
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+
+
+def say(message: str) -> None:
+    """Status text for people, on stderr; silent under ``--quiet``."""
+    if not _state["quiet"]:
+        _console().print(message, markup=False)
+
+
+def warn(message: str) -> None:
+    from rich.markup import escape
+
+    _console().print(f"[yellow]warning:[/yellow] {escape(message)}")
+
+
+@contextlib.contextmanager
+def progress_bar(description: str, total: int | None) -> Iterator:
+    """Yield an ``advance(n)`` callback: a rich bar on a terminal, a no-op in a pipe or with --quiet."""
+    if _state["quiet"] or not sys.stderr.isatty():
+        yield lambda n: None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                  console=_console(), transient=True) as bar:
+        task = bar.add_task(description, total=total)
+        yield lambda n: bar.advance(task, n)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"smgov {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[Optional[bool], typer.Option("--version", callback=_version, is_eager=True,
+                                                    help="Show the version and exit.")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars or status messages.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log what the library does.")] = False,
+) -> None:
+    _state["quiet"] = quiet
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+
+
+# ---------------------------------------------------------------------------------------------- score
+@app.command("score")
+def score_cli(
+    input: Annotated[Path, typer.Argument(help="CSV, XLSX, JSONL or TXT (one statement per line).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output .csv, .xlsx or .jsonl.")],
+    text_col: Annotated[str, typer.Option("--text-col", help="Column holding the statements.")] = "text",
+    model: Annotated[Optional[Path], typer.Option("--model", "-m", help="Model folder (default: the bundled model).")] = None,
+) -> None:
+    """Code every statement with layer, type, confidence, needs_review and the nearest hand-coded examples."""
+    from .io import count_rows
+    from .score import score_file
+
+    with progress_bar("scoring", count_rows(input) if sys.stderr.isatty() else None) as advance:
+        rows = score_file(input, out, text_col=text_col, model_dir=model, progress=advance, warn=warn)
+    say(f"scored {rows} rows -> {out}")
+
+
+# ---------------------------------------------------------------------------------------------- train
+@app.command("train")
+def train_cli(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Model folder to write.")] = Path("models/default"),
+    data: Annotated[Path, typer.Option("--data", help="Labeled data folder (reviewed.csv included if present).")] = Path("data/labeled"),
+    embedder: Annotated[str, typer.Option("--embedder", help="use, tfidf, st:<local model> or a '+' of them.")] = "use",
+) -> None:
+    """Train the two-head classifier on the labeled data and write a model folder."""
+    from .train import train_model
+
+    say(f"training on {data} with embedder {embedder!r} ...")
+    model = train_model(data, out, embedder=embedder)
+    thresholds = ", ".join(f"{h} {t:.2f}" for h, t in model.thresholds.items())
+    say(f"model written to {out} (thresholds: {thresholds}; {model.config['reviewed_rows']} reviewed rows)")
+
+
+# --------------------------------------------------------------------------------------------- review
+@app.command("review")
+def review_cli(
+    queue: Annotated[Optional[Path], typer.Argument(help="A review queue: review_queue.csv from precode, or a score output.")] = None,
+    export: Annotated[Optional[Path], typer.Option("--export", help="Write the queue to an .xlsx to review in a spreadsheet.")] = None,
+    import_: Annotated[Optional[Path], typer.Option("--import", help="Read decisions back from a reviewed .xlsx.")] = None,
+    data: Annotated[Optional[Path], typer.Option("--data", help="Data folder for reviewed.csv (default: ./data/labeled).")] = None,
+    reviewer: Annotated[Optional[str], typer.Option("--reviewer", help="Name recorded with each decision (default: $USER).")] = None,
+) -> None:
+    """Review low-confidence suggestions in the terminal, or round-trip them through a spreadsheet."""
+    from . import review
+
+    if import_ is not None:
+        result = review.import_review_xlsx(import_, data_dir=data, reviewer=reviewer)
+        for message in result.invalid:
+            warn(message)
+        say(f"imported {result.imported} decisions ({result.accepted} accepted, {result.corrected} corrected, "
+            f"{len(result.invalid)} invalid rows skipped) -> {result.store_path}")
+        return
+    if queue is None:
+        raise SmgovError("no review queue given", "pass a queue file, e.g. smgov review out/review_queue.csv")
+    if export is not None:
+        rows = review.export_review_xlsx(queue, export, data_dir=data)
+        say(f"wrote {rows} statements to {export}; edit layer/type there, then run smgov review --import {export}")
+        return
+    summary = review.run_review(queue, data_dir=data, reviewer=reviewer)
+    if summary.nothing_to_review:
+        typer.echo("nothing to review" + (f" ({summary.already_decided} already decided)" if summary.already_decided else ""))
+        return
+    say(f"{summary.decided} decided ({summary.accepted} accepted, {summary.corrected} corrected), "
+        f"{summary.skipped} skipped, {summary.remaining} left -> {summary.store_path}")
+
+
+def main() -> None:
+    """Console entry point: one-line errors, never a traceback for a problem the user can fix."""
+    from rich.markup import escape
+
+    try:
+        code = app(standalone_mode=False)
+    except SmgovError as exc:
+        _console().print(f"[red]error:[/red] {escape(str(exc))}")
+        sys.exit(EXIT_USAGE)
+    except KeyboardInterrupt:
+        _console().print("interrupted; nothing was overwritten")
+        sys.exit(130)
+    except _click_exceptions() as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except OSError as exc:
+        _console().print(f"[red]error:[/red] {escape(str(exc.strerror or exc))}: {escape(str(exc.filename or ''))}; "
+                         "check the path and permissions")
+        sys.exit(1)
+    except Exception as exc:  # a bug: say so in one line, keep the traceback behind a variable
+        if os.environ.get("SMGOV_DEBUG"):
+            raise
+        _console().print(f"[red]internal error:[/red] {type(exc).__name__}: {escape(str(exc))} (set SMGOV_DEBUG=1 for the traceback "
+                         "and please report it)")
+        sys.exit(1)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def _click_exceptions():
+    import click
+
+    return click.ClickException
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

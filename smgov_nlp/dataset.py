@@ -1,0 +1,89 @@
+"""The labeled corpus: the paper's tables, the project's Spanish versions, auxiliary rows and reviewed additions.
+
+Every row carries a ``group``: one idea. An English table row, its Spanish version,
+the paraphrases derived from it and the paper prose that restates it share the
+idea's group, so a grouped split never puts one idea on both sides.
+
+``role`` says what a row is for:
+
+- ``table``: a hand-coded idea (English or the project's Spanish version). Scored in evaluation.
+- ``reviewed``: a human decision from ``reviewed.csv``. Trained on and scored.
+- ``aux``: training-only enrichment (project paraphrases, paper prose, layer definitions).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pandas as pd
+
+from .errors import SmgovError
+from .labels import HEADS
+
+COLUMNS = ["id", "text", "layer", "type", "lang", "group", "role", "origin"]
+
+# file name -> (origin, role, column holding the idea the row belongs to)
+SOURCES: dict[str, tuple[str, str, str | None]] = {
+    "tables_en.csv": ("paper_table", "table", "id"),
+    "tables_es.csv": ("project_translation", "table", "source_id"),
+    "prose.csv": ("paper_prose", "aux", "group_id"),
+    "augment.csv": ("project_paraphrase", "aux", "source_id"),
+    "layer_definitions.csv": ("paper_definition", "aux", "id"),
+}
+REVIEWED = "reviewed.csv"
+
+
+def load_corpus(data_dir: str | Path, include_reviewed: bool = True, origins: set[str] | None = None) -> pd.DataFrame:
+    """Read every labeled file in ``data_dir`` into one frame with :data:`COLUMNS`."""
+    data_dir = Path(data_dir)
+    if not (data_dir / "tables_en.csv").exists():
+        raise SmgovError(
+            f"no labeled data in {str(data_dir)!r}: expected tables_en.csv there",
+            "run from the project folder or pass --data data/labeled",
+        )
+    frames = []
+    for name, (origin, role, group_col) in SOURCES.items():
+        path = data_dir / name
+        if not path.exists() or (origins is not None and origin not in origins):
+            continue
+        raw = pd.read_csv(path, dtype=str, keep_default_na=False)
+        frames.append(pd.DataFrame({
+            "id": raw["id"], "text": raw["text"], "layer": raw["layer"], "type": raw.get("type", ""),
+            "lang": raw["lang"], "group": raw[group_col], "role": role, "origin": origin,
+        }))
+    if include_reviewed and (data_dir / REVIEWED).exists():
+        frames.append(load_reviewed(data_dir / REVIEWED))
+    corpus = pd.concat(frames, ignore_index=True)
+    corpus["type"] = corpus["type"].fillna("")
+    for head, ids in HEADS.items():
+        bad = corpus[(corpus[head] != "") & ~corpus[head].isin(ids)]
+        if len(bad):
+            row = bad.iloc[0]
+            raise SmgovError(f"row {row['id']} has {head} {row[head]!r}, expected one of {list(ids)}",
+                             "fix the labeled file")
+    return corpus[COLUMNS]
+
+
+def load_reviewed(path: str | Path) -> pd.DataFrame:
+    """Latest human decision per statement from a ``reviewed.csv`` decision log."""
+    log = pd.read_csv(path, dtype=str, keep_default_na=False)
+    latest = log.groupby("text_hash", sort=False).tail(1)
+    latest = latest[(latest["layer"] != "") & (latest["type"] != "")]
+    return pd.DataFrame({
+        "id": "rev-" + latest["text_hash"].str[:12], "text": latest["text"], "layer": latest["layer"],
+        "type": latest["type"], "lang": latest.get("lang", ""), "group": "rev-" + latest["text_hash"],
+        "role": "reviewed", "origin": "review",
+    })
+
+
+def corpus_hash(corpus: pd.DataFrame) -> str:
+    """SHA-256 of the training rows (text, labels, group) in a canonical order."""
+    canonical = corpus[["id", "text", "layer", "type", "group"]].sort_values("id").to_csv(index=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def example_bank(corpus: pd.DataFrame) -> pd.DataFrame:
+    """The hand-coded rows shown as reasons: the paper's tables and reviewed decisions."""
+    keep = corpus["role"].isin(["table", "reviewed"])
+    return corpus.loc[keep, ["id", "text", "layer", "type", "lang"]].reset_index(drop=True)

@@ -1,0 +1,125 @@
+"""A trained model is a folder; this module trains, saves and loads one.
+
+Folder layout::
+
+    config.json        embedder, label ids, thresholds, package version, training-data hash
+    classifier.joblib  the fitted StatementClassifier (encoder rebuilt from its name, never pickled)
+    examples.csv       the hand-coded examples shown as reasons (id, text, layer, type, lang)
+    examples.npy       their embeddings, float16
+    metrics.json       grouped cross-validation figures measured while training
+    README.md          a short model card
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import __version__
+from .errors import SmgovError
+from .io import atomic_open, atomic_path
+from .labels import HEADS
+
+log = logging.getLogger(__name__)
+
+FORMAT_VERSION = 1
+FILES = ("config.json", "classifier.joblib", "examples.csv", "examples.npy")
+
+
+def default_model_dir() -> Path:
+    """The model shipped inside the package (``models/default`` in the source tree)."""
+    return Path(str(resources.files("smgov_nlp.models") / "default"))
+
+
+@dataclass
+class Model:
+    """A loaded model: the classifier, its example bank and its config."""
+
+    classifier: object
+    examples: pd.DataFrame
+    example_vectors: np.ndarray
+    config: dict
+    path: Path | None = None
+    _norms: np.ndarray | None = field(default=None, repr=False)
+
+    @property
+    def thresholds(self) -> dict[str, float]:
+        return self.config["thresholds"]
+
+    @property
+    def version(self) -> str:
+        return f"{self.config.get('name', 'model')}@{self.config['data_hash'][:12]}"
+
+    def nearest(self, vectors: np.ndarray, k: int = 3) -> np.ndarray:
+        """Indices of the ``k`` most cosine-similar examples for each row of ``vectors``."""
+        if self._norms is None:
+            bank = self.example_vectors.astype(np.float32)
+            self._norms = bank / np.maximum(np.linalg.norm(bank, axis=1, keepdims=True), 1e-12)
+        if len(vectors) == 0:
+            return np.zeros((0, k), dtype=int)
+        queries = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+        sims = queries @ self._norms.T
+        k = min(k, sims.shape[1])
+        top = np.argpartition(-sims, k - 1, axis=1)[:, :k]
+        order = np.take_along_axis(sims, top, axis=1).argsort(axis=1)[:, ::-1]
+        return np.take_along_axis(top, order, axis=1)
+
+
+def load_model(path: str | Path | None = None) -> Model:
+    """Load a model folder (the shipped default when ``path`` is None)."""
+    import joblib
+
+    folder = Path(path) if path is not None else default_model_dir()
+    if not folder.is_dir():
+        raise SmgovError(f"model folder {str(folder)!r} does not exist",
+                         "pass --model with a folder made by 'smgov train', or omit --model for the default")
+    missing = [name for name in FILES if not (folder / name).exists()]
+    if missing:
+        raise SmgovError(f"{str(folder)!r} is not a smgov model folder: missing {', '.join(missing)}",
+                         "pass --model with a folder made by 'smgov train', or omit --model for the default")
+    try:
+        config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise SmgovError(f"config.json in {str(folder)!r} is not valid JSON ({exc})", "retrain with 'smgov train'") from exc
+    if config.get("format_version") != FORMAT_VERSION or config.get("labels") != {h: list(v) for h, v in HEADS.items()}:
+        raise SmgovError(f"{str(folder)!r} was made by an incompatible smgov version or with other label ids",
+                         "retrain it with 'smgov train'")
+    try:
+        classifier = joblib.load(folder / "classifier.joblib")
+    except Exception as exc:  # unpickling can fail in many ways
+        raise SmgovError(f"cannot load the classifier in {str(folder)!r} ({type(exc).__name__}: {exc})",
+                         "retrain it with 'smgov train' using this smgov version") from exc
+    examples = pd.read_csv(folder / "examples.csv", dtype=str, keep_default_na=False)
+    vectors = np.load(folder / "examples.npy")
+    return Model(classifier, examples, vectors, config, folder)
+
+
+def save_model(model: Model, folder: str | Path, metrics: dict, card: str) -> Path:
+    """Write every file of a model folder atomically (each file replaced only when complete)."""
+    import joblib
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    with atomic_path(folder / "classifier.joblib") as tmp:
+        joblib.dump(model.classifier, tmp, compress=3)
+    with atomic_path(folder / "examples.npy") as tmp:
+        with open(tmp, "wb") as fh:
+            np.save(fh, model.example_vectors.astype(np.float16))
+    with atomic_open(folder / "examples.csv") as fh:
+        model.examples.to_csv(fh, index=False, lineterminator="\n")
+    for name, payload in (("metrics.json", metrics), ("config.json", model.config)):
+        with atomic_open(folder / name) as fh:
+            fh.write(json.dumps(payload, indent=2, ensure_ascii=False, sort_keys=True) + "\n")
+    with atomic_open(folder / "README.md") as fh:
+        fh.write(card)
+    return folder
+
+
+def package_version() -> str:
+    return __version__
