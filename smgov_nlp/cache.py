@@ -88,7 +88,8 @@ class EmbeddingCache:
 
     def _evict(self, conn: sqlite3.Connection, row_bytes: int) -> None:
         """Drop the oldest rows once the file is over the cap, down to 80% of it."""
-        if not row_bytes or self.path.stat().st_size <= self.max_bytes:
+        size = sum(p.stat().st_size for p in (self.path, Path(f"{self.path}-wal")) if p.exists())
+        if not row_bytes or size <= self.max_bytes:
             return
         (count,) = conn.execute("SELECT COUNT(*) FROM emb").fetchone()
         keep = int(0.8 * self.max_bytes / row_bytes)

@@ -170,10 +170,18 @@ def main() -> None:
     sys.exit(code if isinstance(code, int) else 0)
 
 
-def _click_exceptions():
+def _click_exceptions() -> tuple[type, ...]:
+    """Usage errors of click, and of the copy of click newer typer releases vendor."""
     import click
 
-    return click.ClickException
+    kinds: list[type] = [click.ClickException]
+    try:
+        from typer._click.exceptions import ClickException as VendoredClickException
+
+        kinds.append(VendoredClickException)
+    except ImportError:
+        pass
+    return tuple(kinds)
 
 
 if __name__ == "__main__":  # pragma: no cover

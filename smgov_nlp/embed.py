@@ -153,7 +153,9 @@ class SentenceTransformerEmbedder(DenseEmbedder):
 
     @property
     def dim(self) -> int:
-        return self._model().get_sentence_embedding_dimension()
+        model = self._model()
+        getter = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+        return getter()
 
     def cache_namespace(self) -> str:
         return f"st:{resolve_st_model(self.model)}"
@@ -169,6 +171,7 @@ class SentenceTransformerEmbedder(DenseEmbedder):
                 )
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
             os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+            os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
             import torch
             from sentence_transformers import SentenceTransformer
 

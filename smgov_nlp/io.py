@@ -49,7 +49,7 @@ def check_input(path: str | Path, formats: tuple[str, ...] = INPUT_FORMATS) -> P
         )
     if path.stat().st_size == 0:
         raise SmgovError(f"input file {str(path)!r} is empty", "pass a file with a header row and statements")
-    if _suffix(path) != ".xlsx":
+    if _suffix(path) not in (".xlsx", ".docx"):  # zip containers
         with path.open("rb") as fh:
             head = fh.read(_SNIFF_BYTES)
         if b"\x00" in head:
@@ -117,10 +117,9 @@ def iter_table(path: str | Path, chunksize: int = 5000) -> Iterator[pd.DataFrame
         try:
             reader = pd.read_csv(
                 path, dtype=str, keep_default_na=False, skip_blank_lines=False,
-                encoding=encoding, chunksize=chunksize, sep=None if _is_semicolon(path, encoding) else ",",
-                engine="python" if _is_semicolon(path, encoding) else "c",
+                encoding=encoding, chunksize=chunksize, sep=";" if _is_semicolon(path, encoding) else ",",
             )
-            yield from reader
+            yield from (chunk.fillna("") for chunk in reader)
         except pd.errors.EmptyDataError as exc:
             raise SmgovError(f"input file {str(path)!r} has no rows", "pass a CSV with a header row") from exc
         except pd.errors.ParserError as exc:
@@ -324,8 +323,18 @@ class TableWriter:
                         "write .csv or .jsonl instead",
                     )
                 for row in flat.itertuples(index=False):
-                    self._sheet.append(list(row))
+                    self._sheet.append([self._xlsx_cell(v) for v in row])
         self.rows += len(frame)
+
+    def _xlsx_cell(self, value):
+        """Strings are always text in the sheet: a statement starting with '=' is not a formula."""
+        if isinstance(value, str) and value.startswith("="):
+            from openpyxl.cell import WriteOnlyCell
+
+            cell = WriteOnlyCell(self._sheet, value=value)
+            cell.data_type = "s"
+            return cell
+        return value
 
     def _flat_cell(self, value):
         if isinstance(value, (list, tuple)):
@@ -342,6 +351,9 @@ class TableWriter:
                 self._fh.close()
             elif exc_type is None:
                 self._book.save(self._tmp)
+            else:
+                with contextlib.suppress(Exception):
+                    self._sheet.close()
         except BaseException:
             self._stack.__exit__(*sys.exc_info())
             raise

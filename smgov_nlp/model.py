@@ -87,6 +87,8 @@ def load_model(path: str | Path | None = None) -> Model:
         config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise SmgovError(f"config.json in {str(folder)!r} is not valid JSON ({exc})", "retrain with 'smgov train'") from exc
+    if not isinstance(config, dict):
+        raise SmgovError(f"config.json in {str(folder)!r} is not a model config", "retrain with 'smgov train'")
     if config.get("format_version") != FORMAT_VERSION or config.get("labels") != {h: list(v) for h, v in HEADS.items()}:
         raise SmgovError(f"{str(folder)!r} was made by an incompatible smgov version or with other label ids",
                          "retrain it with 'smgov train'")

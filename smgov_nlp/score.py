@@ -80,6 +80,7 @@ def score_file(input_path: str | Path, out_path: str | Path, text_col: str = "te
     ``progress`` is called with the number of rows done after each chunk; ``warn`` receives
     one-line warnings (such as renamed clashing columns).
     """
+    TableWriter(out_path)  # rejects an unknown output extension before any work
     chunks = iter_table(input_path, chunksize=chunk_rows)
     first = next(chunks)  # raises on empty or unreadable input before anything is loaded
     require_column(first, text_col, input_path)

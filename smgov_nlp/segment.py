@@ -441,6 +441,7 @@ def split_sentences(text: str, lang: str = "es") -> list[tuple[int, str]]:
 
 
 def _item_statements(item: _Item, heading: _Heading | None, file: str, group: str) -> Iterator[Statement]:
+    """One statement per sentence of an item; each keeps the line its sentence starts on."""
     text = ""
     offsets: list[int] = []
     numbers: list[int] = []

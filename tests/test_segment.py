@@ -310,7 +310,8 @@ EXAMPLES = Path(__file__).resolve().parents[1] / "data" / "examples"
 
 def test_example_notes():
     """The three example files of data/examples: sections found, preamble dropped, groups read."""
-    by_file = {name: segment_file(EXAMPLES / name) for name in ("mesa1_notas.txt", "mesa2_notes.md", "mesa3_notas.docx")}
+    names = ("mesa1_notas.txt", "mesa2_notes.md", "mesa3_notas.docx")
+    by_file = {name: segment_file(EXAMPLES / name) for name in names}
     summary = {
         name: (len(st), [sum(s.type == t for s in st) for t in ("risk", "benefit", "strategy", None)],
                {s.group for s in st}, {s.lang for s in st})

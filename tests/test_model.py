@@ -1,0 +1,159 @@
+from __future__ import annotations
+
+import json
+import shutil
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import REPO, FakeEmbedder
+
+from smgov_nlp.classify import StatementClassifier
+from smgov_nlp.errors import SmgovError
+from smgov_nlp.labels import HEADS
+from smgov_nlp.model import FILES, FORMAT_VERSION, Model, default_model_dir, load_model, save_model
+
+# --- the committed default model ----------------------------------------------------------
+
+
+def test_default_model_dir_is_the_committed_folder():
+    assert default_model_dir().resolve() == (REPO / "models" / "default").resolve()
+
+
+def test_load_default_model(default_model):
+    model = default_model
+    assert isinstance(model.classifier, StatementClassifier)
+    assert model.config["format_version"] == FORMAT_VERSION
+    assert model.config["embedder"] == "use"
+    assert model.config["labels"] == {head: list(ids) for head, ids in HEADS.items()}
+    assert set(model.thresholds) == {"layer", "type"}
+    assert all(0 < t <= 1 for t in model.thresholds.values())
+    assert model.thresholds == pytest.approx(model.classifier.thresholds_, abs=1e-6)
+    assert list(model.examples.columns) == ["id", "text", "layer", "type", "lang"]
+    assert len(model.examples) == 244
+    assert model.example_vectors.shape == (244, 512)
+    assert model.example_vectors.dtype == np.float16
+    assert model.version == "default@" + model.config["data_hash"][:12]
+    assert model.path == default_model_dir()
+
+
+@pytest.mark.slow
+def test_default_model_nearest_example_of_a_bank_text_is_itself(default_model):
+    texts = ["Identity theft", "Robo de identidad"]
+    vectors = default_model.classifier.features_.embed(texts)
+    nearest = default_model.nearest(vectors, k=3)
+    ids = default_model.examples["id"].to_numpy()[nearest]
+    assert ids[0, 0] == "t1-017" and ids[1, 0] == "es-t1-017"
+    assert set(ids[0, :2]) == set(ids[1, :2]) == {"t1-017", "es-t1-017"}
+
+
+# --- broken model folders -----------------------------------------------------------------
+
+
+@pytest.fixture
+def model_copy(tmp_path):
+    folder = tmp_path / "model"
+    shutil.copytree(default_model_dir(), folder)
+    return folder
+
+
+def test_missing_model_folder(tmp_path):
+    with pytest.raises(SmgovError, match="does not exist.*smgov train"):
+        load_model(tmp_path / "nope")
+
+
+def test_empty_model_folder(tmp_path):
+    with pytest.raises(SmgovError, match="is not a smgov model folder: missing config.json, classifier.joblib, "
+                                         "examples.csv, examples.npy.*smgov train"):
+        load_model(tmp_path)
+
+
+def test_model_folder_without_config(model_copy):
+    (model_copy / "config.json").unlink()
+    with pytest.raises(SmgovError, match=r"missing config\.json;.*smgov train"):
+        load_model(model_copy)
+
+
+@pytest.mark.parametrize("content", [b"{not json", b"\xff\xfe\x00garbage", b""])
+def test_corrupted_config(model_copy, content):
+    (model_copy / "config.json").write_bytes(content)
+    with pytest.raises(SmgovError, match="config.json in .* is not valid JSON.*smgov train"):
+        load_model(model_copy)
+
+
+@pytest.mark.parametrize("content", [b"[1, 2]", b"null", b'"a string"'])
+def test_config_that_is_not_an_object(model_copy, content):
+    (model_copy / "config.json").write_bytes(content)
+    with pytest.raises(SmgovError, match="smgov train"):
+        load_model(model_copy)
+
+
+@pytest.mark.parametrize("change", [{"format_version": 99}, {"labels": {"layer": ["a"], "type": ["b"]}}])
+def test_incompatible_config(model_copy, change):
+    config = json.loads((model_copy / "config.json").read_text(encoding="utf-8"))
+    (model_copy / "config.json").write_text(json.dumps(config | change), encoding="utf-8")
+    with pytest.raises(SmgovError, match="incompatible smgov version or with other label ids.*smgov train"):
+        load_model(model_copy)
+
+
+def test_corrupted_classifier(model_copy):
+    (model_copy / "classifier.joblib").write_bytes(b"not a pickle at all")
+    with pytest.raises(SmgovError, match="cannot load the classifier.*smgov train"):
+        load_model(model_copy)
+
+
+# --- nearest examples ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def toy_model() -> Model:
+    bank = np.array([[1, 0, 0], [0, 1, 0], [0.8, 0.6, 0], [0.6, 0.8, 0], [0, 0, 1]], dtype=np.float16)
+    examples = pd.DataFrame({"id": list("abcde"), "text": list("ABCDE")})
+    return Model(classifier=None, examples=examples, example_vectors=bank, config={})
+
+
+def test_nearest_most_similar_first(toy_model):
+    queries = np.array([[1, 0, 0], [0, 5, 0], [0.1, 0.1, 3]], dtype=np.float32)
+    assert toy_model.nearest(queries, k=3).tolist() == [[0, 2, 3], [1, 3, 2], [4, 2, 3]]
+    assert toy_model.nearest(queries, k=1).tolist() == [[0], [1], [4]]
+
+
+def test_nearest_k_larger_than_the_bank(toy_model):
+    out = toy_model.nearest(np.array([[1, 0, 0]], dtype=np.float32), k=10)
+    assert out.tolist() == [[0, 2, 3, 1, 4]] or out.tolist() == [[0, 2, 3, 4, 1]]  # 1 and 4 tie at 0
+
+
+def test_nearest_of_nothing(toy_model):
+    assert toy_model.nearest(np.zeros((0, 3), dtype=np.float32), k=3).shape == (0, 3)
+
+
+def test_nearest_zero_vector_does_not_crash(toy_model):
+    out = toy_model.nearest(np.zeros((1, 3), dtype=np.float32), k=2)
+    assert out.shape == (1, 2)
+
+
+# --- saving -------------------------------------------------------------------------------
+
+
+def test_save_and_load_roundtrip(tmp_path, labeled_table):
+    texts = labeled_table["text"].tolist()
+    vectors = FakeEmbedder().transform(texts)
+    classifier = StatementClassifier(embedder="use", cv=3).fit(
+        texts, labeled_table[["layer", "type"]], groups=labeled_table["group"].to_numpy(), embeddings=vectors)
+    config = {"format_version": FORMAT_VERSION, "name": "toy", "labels": {h: list(v) for h, v in HEADS.items()},
+              "thresholds": classifier.thresholds_, "data_hash": "ab" * 32, "embedder": "use"}
+    examples = labeled_table[["id", "text", "layer", "type", "lang"]]
+    folder = tmp_path / "toy"
+    save_model(Model(classifier, examples, vectors, config), folder, metrics={"layer": {"macro_f1": 0.5}},
+               card="# toy\n")
+    assert sorted(p.name for p in folder.iterdir()) == sorted([*FILES, "metrics.json", "README.md"])
+    loaded = load_model(folder)
+    assert loaded.config == json.loads(json.dumps(config))
+    assert loaded.version == "toy@" + "ab" * 6
+    pd.testing.assert_frame_equal(loaded.examples, examples.reset_index(drop=True))
+    assert loaded.example_vectors.dtype == np.float16
+    np.testing.assert_array_equal(loaded.example_vectors, vectors.astype(np.float16))
+    np.testing.assert_array_equal(loaded.classifier.predict_proba(texts, embeddings=vectors)["layer"],
+                                  classifier.predict_proba(texts, embeddings=vectors)["layer"])
+    assert (folder / "README.md").read_text(encoding="utf-8") == "# toy\n"
+    assert json.loads((folder / "metrics.json").read_text(encoding="utf-8")) == {"layer": {"macro_f1": 0.5}}
