@@ -28,8 +28,8 @@ install-st: $(STSTAMP)
 
 ## Main job: pre-code the bundled example transcripts with the bundled default model.
 run: $(STAMP)
-	$(SMGOV) score data/examples/statements.csv --out out/statements_scored.csv
-	@head -5 out/statements_scored.csv
+	$(SMGOV) precode data/examples/mesa1_notas.txt data/examples/mesa2_notes.md data/examples/mesa3_notas.docx --out out/precode
+	@cat out/precode/tables.md
 
 ## Full test suite, the [st] backend included (what .ci/run calls).
 test: $(STSTAMP)

@@ -109,6 +109,45 @@ def train_cli(
     say(f"model written to {out} (thresholds: {thresholds}; {model.config['reviewed_rows']} reviewed rows)")
 
 
+# -------------------------------------------------------------------------------------------- cluster
+@app.command("cluster")
+def cluster_cli(
+    input: Annotated[Path, typer.Argument(help="CSV, XLSX, JSONL or TXT of statements.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output .csv, .xlsx or .jsonl.")],
+    text_col: Annotated[str, typer.Option("--text-col", help="Column holding the statements.")] = "text",
+    by: Annotated[Optional[str], typer.Option("--by", help="Group only within each value of this column (e.g. type).")] = None,
+    threshold: Annotated[Optional[float], typer.Option("--threshold", help="Cosine similarity in [0, 1]; higher is stricter (default: tuned).")] = None,
+    model: Annotated[Optional[Path], typer.Option("--model", "-m", help="Model folder (default: the bundled model).")] = None,
+) -> None:
+    """Group statements that express the same idea, across Spanish and English."""
+    from .dedupe import cluster_file
+    from .model import load_model
+
+    summary = cluster_file(input, out, load_model(model), text_col=text_col, by=by, threshold=threshold, progress=say)
+    if summary["renamed"]:
+        warn(f"the input already has column(s) {summary['renamed']}; kept them as "
+             f"{[c + '_input' for c in summary['renamed']]}")
+    say(f"{summary['rows']} rows -> {summary['ideas']} ideas at threshold {summary['threshold']:.3f} -> {out}")
+
+
+# -------------------------------------------------------------------------------------------- precode
+@app.command("precode")
+def precode_cli(
+    files: Annotated[list[Path], typer.Argument(help="Transcripts: .txt, .md, .docx notes or .csv/.xlsx exports.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")],
+    model: Annotated[Optional[Path], typer.Option("--model", "-m", help="Model folder (default: the bundled model).")] = None,
+    data: Annotated[Optional[Path], typer.Option("--data", help="Folder with reviewed.csv decisions (default: ./data/labeled).")] = None,
+    threshold: Annotated[Optional[float], typer.Option("--threshold", help="Duplicate-idea threshold (default: tuned).")] = None,
+) -> None:
+    """Pre-code transcripts: statements, consolidated ideas, paper-style tables and a review queue."""
+    from .precode import run_precode
+
+    summary = run_precode(files, out, model_dir=model, data_dir=data, threshold=threshold, progress=say)
+    say(f"{summary['statements']} statements -> {summary['ideas']} ideas; {summary['needs_review']} need review, "
+        f"{summary['human']} already decided by people")
+    say(f"wrote statements.csv, ideas.csv, tables.md/.html/.xlsx and review_queue.csv in {out}")
+
+
 # --------------------------------------------------------------------------------------------- review
 @app.command("review")
 def review_cli(

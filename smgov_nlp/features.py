@@ -1,35 +1,196 @@
-"""Statement features: a sentence embedding, optionally joined by weighted lexical n-grams.
+"""Statement features: a sentence embedding, weighted lexical n-grams and statement-type cues.
 
-The embedding carries meaning across languages; the lexical part carries the cue
-words a layer or type is often signalled by ("lack of", "definir", "regulación"),
-with accents stripped so Spanish and English share stems like ``regula`` or
-``infraestructur``. The two blocks are joined side by side, so one linear head
-learns from both.
+Three blocks are joined side by side, so one linear head learns from all of them:
+
+- the **embedding** (default multilingual USE) carries meaning across languages;
+- the **lexical** block (``lexical_weight`` × word 1–2-gram and character 3–5-gram
+  TF-IDF, accents stripped) carries the cue words a layer or type is often signalled
+  by ("lack of", "definir", "regulación"); Spanish and English share stems like
+  ``regula`` or ``infraestructur``. With ``lexical_lemmas=True`` the word n-grams are
+  taken over spaCy lookup lemmas instead of surface words;
+- the **cue** block (``cue_weight`` × 8 binary features) is a small cross-lingual
+  lexicon of how risks, benefits and strategies are phrased: problem words ("lack
+  of", "falta de", "riesgo"), enabling verbs ("allow", "permite", "mejorar") and action
+  verbs or modals ("define", "establecer", "should", "debe"), each both anywhere in
+  the statement and as its first word, plus whether the statement opens with a bare
+  verb (a Spanish infinitive, an English imperative). Words are matched after lookup
+  lemmatisation, so "permiten" and "permitir" count alike. It mostly serves the
+  ``type`` head.
+
+Lemmas come from the ``lemma_lookup`` tables of ``spacy-lookups-data`` (through a blank
+spaCy pipeline). spaCy is imported lazily, once per process, and each word's lemma is
+memoised, so the lexical and cue path costs tens of microseconds per statement.
 """
 
 from __future__ import annotations
 
+import re
+import threading
+import unicodedata
+from functools import lru_cache
+
 import numpy as np
 import scipy.sparse as sp
-from sklearn.base import BaseEstimator, TransformerMixin, clone
+from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from .embed import DEFAULT_EMBEDDER, _as_texts, make_embedder
+from .embed import DEFAULT_EMBEDDER, MAX_CHARS, _as_texts, make_embedder
+from .lang import detect_lang
+
+_WORD = re.compile(r"[^\W\d_]+|\d+", re.UNICODE)
+_ES_INFINITIVE = re.compile(r"(?:ar|er|ir)$")
+
+# Cross-lingual cue lexicon for the statement type (matched on accent-stripped words and lemmas).
+CUE_WORDS: dict[str, str] = {
+    "risk": """lack lacking absence absent insufficient limited limitation poor fear risk risks threat danger
+        inappropriate inadequate misuse theft abuse resistance difficult difficulty problem problems failure loss
+        lose excessive overload saturation unclear uncertainty vulnerable vulnerability criticism distrust mistrust
+        only not no without barrier barriers cost costs attack attacks manipulation rumor rumors negative
+        falta carencia ausencia insuficiente limitado limitación escaso escasa miedo temor riesgo riesgos amenaza
+        peligro inapropiado inadecuado mal robo abuso resistencia difícil dificultad problema problemas fallo falla
+        pérdida perder excesivo saturación incertidumbre vulnerable vulnerabilidad crítica desconfianza solo sólo
+        no sin barrera barreras costo costos ataque ataques manipulación rumor rumores negativo""",
+    "benefit": """allow allows enable enables permit permits facilitate facilitates improve improves increase increases
+        contribute contributes help helps benefit benefits opportunity support supports encourage encourages provide
+        provides reduce reduces better faster cheaper greater more
+        permitir permite permiten posibilitar facilitar facilita mejorar mejora aumentar aumenta contribuir contribuye
+        ayudar ayuda beneficio beneficios oportunidad apoyar apoya fomentar fomenta proporcionar proporciona dar
+        reducir reduce mejor mayor más""",
+    "strategy": """should must need needs necessary define establish create develop design include review assess
+        evaluate identify organize promote implement train training plan adopt build integrate assign map monitor
+        start renew ensure consider
+        debe deben deberían necesario necesita definir establecer crear desarrollar diseñar incluir revisar evaluar
+        identificar organizar promover implementar capacitar capacitación planear adoptar construir integrar asignar
+        mapear monitorear empezar renovar asegurar considerar""",
+}
+CUE_FEATURES: tuple[str, ...] = tuple(
+    f"{kind}_{where}" for kind in CUE_WORDS for where in ("any", "first")
+) + ("first_es_infinitive", "first_en_base_form")
+
+
+def strip_accents(text: str) -> str:
+    """``text`` without combining marks (``"regulación"`` → ``"regulacion"``)."""
+    return "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
+
+
+_CUE_SETS = {kind: frozenset(strip_accents(w) for w in words.split()) for kind, words in CUE_WORDS.items()}
+_TABLES: dict[str, object] = {}
+_TABLES_LOCK = threading.Lock()
+
+
+def _lemma_table(lang: str):
+    """The spaCy ``lemma_lookup`` table for ``es`` or ``en``, loaded once per process (lazy spaCy import)."""
+    if lang not in _TABLES:
+        with _TABLES_LOCK:
+            if lang not in _TABLES:
+                import spacy
+
+                nlp = spacy.blank(lang)
+                nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
+                nlp.initialize()
+                _TABLES[lang] = nlp.get_pipe("lemmatizer").lookups.get_table("lemma_lookup")
+    return _TABLES[lang]
+
+
+@lru_cache(maxsize=200_000)
+def lemma(word: str, lang: str) -> str:
+    """Lookup lemma of a lower-case ``word`` (``lang`` ``es``/``en``; ``und`` tries Spanish, then English)."""
+    if lang in ("es", "en"):
+        return _lemma_table(lang).get(word, word)
+    for code in ("es", "en"):
+        found = _lemma_table(code).get(word)
+        if found:
+            return found
+    return word
+
+
+def lemmatize(text: str, lang: str | None = None) -> list[str]:
+    """Lower-case word tokens of ``text`` replaced by their lookup lemmas (language detected when not given)."""
+    lang = lang or detect_lang(text)
+    return [lemma(w, lang) for w in _WORD.findall(text.lower())]
+
+
+def cue_features(texts, max_chars: int = MAX_CHARS) -> np.ndarray:
+    """The ``(n, 8)`` binary cue block, columns named by :data:`CUE_FEATURES`."""
+    texts = _as_texts(texts)
+    out = np.zeros((len(texts), len(CUE_FEATURES)), dtype=np.float32)
+    for i, text in enumerate(texts):
+        text = text[:max_chars]
+        lang = detect_lang(text)
+        words = _WORD.findall(text.lower())
+        if not words:
+            continue
+        plain = [strip_accents(w) for w in words]
+        lemmas = [strip_accents(lemma(w, lang)) for w in words]
+        for k, cues in enumerate(_CUE_SETS.values()):
+            out[i, 2 * k] = any(w in cues or m in cues for w, m in zip(plain, lemmas))
+            out[i, 2 * k + 1] = plain[0] in cues or lemmas[0] in cues
+        out[i, 6] = lang == "es" and _ES_INFINITIVE.search(plain[0]) is not None
+        out[i, 7] = lang != "es" and lemmas[0] == plain[0] and not plain[0].endswith("s")
+    return out
+
+
+class LexicalVectorizer(TransformerMixin, BaseEstimator):
+    """L2-normalised word (1–2) + character (3–5, ``char_wb``) TF-IDF, accents stripped.
+
+    With ``lemmas=True`` the word n-grams run over lookup lemmas (character n-grams stay on
+    the surface text).
+    """
+
+    def __init__(self, lemmas: bool = False, max_features: int = 20000, max_chars: int = MAX_CHARS):
+        self.lemmas = lemmas
+        self.max_features = max_features
+        self.max_chars = max_chars
+
+    def _word_texts(self, texts: list[str]) -> list[str]:
+        return [" ".join(lemmatize(t)) for t in texts] if self.lemmas else texts
+
+    def fit(self, X, y=None):
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        texts = [t[: self.max_chars] for t in _as_texts(X)]
+        self.word_ = TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True, strip_accents="unicode",
+                                     min_df=1, max_features=self.max_features).fit(self._word_texts(texts))
+        self.char_ = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True,
+                                     strip_accents="unicode", min_df=2, max_features=self.max_features).fit(texts)
+        self.n_features_in_ = 1
+        return self
+
+    def transform(self, X):
+        check_is_fitted(self, "word_")
+        from sklearn.preprocessing import normalize
+
+        texts = [t[: self.max_chars] for t in _as_texts(X)]
+        block = sp.hstack([self.word_.transform(self._word_texts(texts)), self.char_.transform(texts)]).tocsr()
+        return normalize(block)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.string = True
+        tags.input_tags.two_d_array = False
+        return tags
 
 
 class StatementFeatures(TransformerMixin, BaseEstimator):
-    """Embedding of ``embedder`` plus ``lexical_weight`` × char/word TF-IDF (0 turns it off)."""
+    """``embedder`` embedding + ``lexical_weight`` × TF-IDF + ``cue_weight`` × type cues (a weight of 0 drops a block).
 
-    def __init__(self, embedder: str = DEFAULT_EMBEDDER, lexical_weight: float = 0.0, max_chars: int = 2000):
+    Defaults are the configuration chosen on grouped cross-validation (see the module docstring).
+    """
+
+    def __init__(self, embedder: str = DEFAULT_EMBEDDER, lexical_weight: float = 1.5, cue_weight: float = 3.0,
+                 lexical_lemmas: bool = False, max_chars: int = MAX_CHARS):
         self.embedder = embedder
         self.lexical_weight = lexical_weight
+        self.cue_weight = cue_weight
+        self.lexical_lemmas = lexical_lemmas
         self.max_chars = max_chars
 
     def fit(self, X, y=None, embeddings: np.ndarray | None = None):
         texts = _as_texts(X)
         self.embedder_ = make_embedder(self.embedder, max_chars=self.max_chars).fit(texts)
+        self.lexical_ = None
         if self.lexical_weight > 0:
-            self.lexical_ = clone(make_embedder("tfidf", max_chars=self.max_chars)).fit(texts)
+            self.lexical_ = LexicalVectorizer(lemmas=self.lexical_lemmas, max_chars=self.max_chars).fit(texts)
         self.n_features_in_ = 1
         return self
 
@@ -41,7 +202,12 @@ class StatementFeatures(TransformerMixin, BaseEstimator):
     def transform(self, X, embeddings: np.ndarray | None = None):
         check_is_fitted(self, "embedder_")
         texts = _as_texts(X)
-        dense = self.embed(texts) if embeddings is None else embeddings
-        if self.lexical_weight <= 0:
+        dense = self.embed(texts) if embeddings is None else np.asarray(embeddings, dtype=np.float32)
+        blocks = [dense]
+        if self.cue_weight > 0:
+            blocks.append(cue_features(texts, self.max_chars) * np.float32(self.cue_weight))
+        if len(blocks) > 1:
+            dense = np.hstack(blocks)
+        if self.lexical_ is None:
             return dense
         return sp.hstack([sp.csr_matrix(dense), self.lexical_.transform(texts) * self.lexical_weight]).tocsr()

@@ -6,6 +6,7 @@ Folder layout::
     classifier.joblib  the fitted StatementClassifier (encoder rebuilt from its name, never pickled)
     examples.csv       the hand-coded examples shown as reasons (id, text, layer, type, lang)
     examples.npy       their embeddings, float16
+    idea_space.joblib  the metric duplicate-idea grouping uses (see dedupe.py)
     metrics.json       grouped cross-validation figures measured while training
     README.md          a short model card
 """
@@ -29,7 +30,7 @@ from .labels import HEADS
 log = logging.getLogger(__name__)
 
 FORMAT_VERSION = 1
-FILES = ("config.json", "classifier.joblib", "examples.csv", "examples.npy")
+FILES = ("config.json", "classifier.joblib", "examples.csv", "examples.npy", "idea_space.joblib")
 
 
 def default_model_dir() -> Path:
@@ -45,12 +46,36 @@ class Model:
     examples: pd.DataFrame
     example_vectors: np.ndarray
     config: dict
+    idea_space: object = None
     path: Path | None = None
     _norms: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def thresholds(self) -> dict[str, float]:
         return self.config["thresholds"]
+
+    def dedupe_threshold(self, blocked: bool = True) -> float:
+        """The tuned duplicate-idea threshold: within blocks (``--by``) or over everything."""
+        settings = self.config.get("dedupe", {})
+        return float(settings.get("threshold" if blocked else "threshold_no_by", 0.5))
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        """Sentence embeddings of ``texts`` (cached on disk)."""
+        return self.classifier.features_.embed(texts)
+
+    def idea_vectors(self, texts: list[str], embeddings: np.ndarray | None = None, blocked: bool = True) -> np.ndarray:
+        """Vectors whose dot products are the duplicate-idea similarities (see dedupe.py).
+
+        ``blocked`` means statements are grouped within blocks (``--by``), so the type is not added.
+        """
+        from .dedupe import idea_vectors
+
+        embeddings = self.embed(texts) if embeddings is None else embeddings
+        projected = self.idea_space.transform(embeddings)
+        if blocked:
+            return idea_vectors(projected, None)
+        type_proba = self.classifier.predict_proba(texts, embeddings=embeddings)["type"]
+        return idea_vectors(projected, type_proba, float(self.config.get("dedupe", {}).get("type_weight", 0.6)))
 
     @property
     def version(self) -> str:
@@ -99,7 +124,8 @@ def load_model(path: str | Path | None = None) -> Model:
                          "retrain it with 'smgov train' using this smgov version") from exc
     examples = pd.read_csv(folder / "examples.csv", dtype=str, keep_default_na=False)
     vectors = np.load(folder / "examples.npy")
-    return Model(classifier, examples, vectors, config, folder)
+    idea_space = joblib.load(folder / "idea_space.joblib")
+    return Model(classifier, examples, vectors, config, idea_space, folder)
 
 
 def save_model(model: Model, folder: str | Path, metrics: dict, card: str) -> Path:
@@ -110,6 +136,8 @@ def save_model(model: Model, folder: str | Path, metrics: dict, card: str) -> Pa
     folder.mkdir(parents=True, exist_ok=True)
     with atomic_path(folder / "classifier.joblib") as tmp:
         joblib.dump(model.classifier, tmp, compress=3)
+    with atomic_path(folder / "idea_space.joblib") as tmp:
+        joblib.dump(model.idea_space, tmp, compress=3)
     with atomic_path(folder / "examples.npy") as tmp:
         with open(tmp, "wb") as fh:
             np.save(fh, model.example_vectors.astype(np.float16))

@@ -8,7 +8,10 @@ from pathlib import Path
 import numpy as np
 from sklearn.metrics import accuracy_score, f1_score
 
+import pandas as pd
+
 from .classify import StatementClassifier
+from .dedupe import DEFAULT_THRESHOLD, TYPE_WEIGHT, IdeaSpace, best_threshold, sweep_thresholds
 from .dataset import corpus_hash, example_bank, load_corpus
 from .labels import HEADS
 from .model import FORMAT_VERSION, Model, package_version, save_model
@@ -19,12 +22,19 @@ DEFAULTS = {"embedder": "use"}
 
 
 def train_model(data_dir: str | Path, out: str | Path, embedder: str = "use", name: str | None = None,
-                **params) -> Model:
-    """Train on every labeled file in ``data_dir`` (reviewed decisions included) and save to ``out``."""
+                dev_dir: str | Path | None = None, **params) -> Model:
+    """Train on every labeled file in ``data_dir`` (reviewed decisions included) and save to ``out``.
+
+    The duplicate-idea threshold is tuned on ``paraphrase_tune.csv`` in ``dev_dir``
+    (default: ``data/dev`` beside ``data_dir``) when it exists; the test split is never read.
+    """
     corpus = load_corpus(data_dir)
     classifier = StatementClassifier(embedder=embedder, **params)
     texts = corpus["text"].tolist()
     classifier.fit(texts, corpus[list(HEADS)], groups=corpus["group"].to_numpy())
+    ideas = (corpus["origin"] != "paper_definition").to_numpy()
+    idea_space = IdeaSpace().fit(classifier.features_.embed(corpus.loc[ideas, "text"].tolist()),
+                                 corpus.loc[ideas, "group"].to_numpy())
     bank = example_bank(corpus)
     vectors = classifier.features_.embed(bank["text"].tolist())
     n_reviewed = int((corpus["role"] == "reviewed").sum())
@@ -43,10 +53,32 @@ def train_model(data_dir: str | Path, out: str | Path, embedder: str = "use", na
         "reviewed_rows": n_reviewed,
     }
     metrics = _oof_metrics(classifier, corpus)
-    model = Model(classifier, bank, vectors, config)
+    model = Model(classifier, bank, vectors, config, idea_space)
+    config["dedupe"] = _tune_dedupe(model, Path(dev_dir) if dev_dir else Path(data_dir).parent / "dev")
     save_model(model, out, metrics, _card(config, metrics))
     log.info("model written to %s", out)
     return model
+
+
+def _tune_dedupe(model: Model, dev_dir: Path) -> dict:
+    """Pick the duplicate-idea threshold on the tune split of the paraphrase set (within type, as precode groups)."""
+    settings = {"type_weight": TYPE_WEIGHT, "threshold": DEFAULT_THRESHOLD, "tuned_on": None}
+    tune_path = dev_dir / "paraphrase_tune.csv"
+    if not tune_path.exists():
+        log.warning("no %s: keeping the default duplicate-idea threshold %.2f", tune_path, DEFAULT_THRESHOLD)
+        return settings
+    tune = pd.read_csv(tune_path, dtype=str, keep_default_na=False)
+    texts = tune["text"].tolist()
+    model.config["dedupe"] = settings
+    blocked = sweep_thresholds(texts, model.idea_vectors(texts, blocked=True), tune["group_id"], blocks=tune["type"].tolist())
+    open_ = sweep_thresholds(texts, model.idea_vectors(texts, blocked=False), tune["group_id"])
+    settings.update({
+        "threshold": best_threshold(blocked), "threshold_no_by": best_threshold(open_),
+        "tuned_on": "data/dev/paraphrase_tune.csv (best pairwise F1; 'threshold' within type, as precode groups)",
+        "tune_pair_f1": round(float(blocked["pair_f1"].max()), 4),
+        "tune_pair_f1_no_by": round(float(open_["pair_f1"].max()), 4),
+    })
+    return settings
 
 
 def _oof_metrics(classifier: StatementClassifier, corpus) -> dict:

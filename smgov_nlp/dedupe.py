@@ -1,0 +1,293 @@
+"""Duplicate ideas: group statements that say the same thing, across Spanish and English.
+
+Raw sentence-embedding cosine mixes up "identity theft" with "theft of information"
+and "no strategy" (a risk) with "define a strategy". Two things fix most of that:
+
+1. :class:`IdeaSpace`, a linear metric learned on the labeled corpus, where every idea
+   comes with its Spanish version and several paraphrases: linear discriminant analysis
+   with the idea as the class projects the embedding onto the directions that separate
+   ideas, not languages or wording.
+2. Without ``--by type``, the statement's type (its calibrated probabilities from the
+   classifier) joins the vector, so a risk and a strategy about the same topic stay apart.
+   Within a type block it is left out: there it only adds noise.
+
+The similarity used everywhere is the cosine in that space, in [0, 1] once clipped;
+``threshold`` is the average-linkage cut: a group's members are on average at least that
+similar. Up to ``EXACT_LIMIT`` statements per block the clustering is exact; above it a
+k-nearest-neighbour graph from faiss (inverted-file index) feeds a sparse average linkage,
+so no n×n matrix is built. Statements are clustered in a canonical order (by text), so each
+gets the same idea whatever the input order.
+"""
+
+from __future__ import annotations
+
+import heapq
+import logging
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.validation import check_is_fitted
+
+from .store import normalize_text
+
+log = logging.getLogger(__name__)
+
+EXACT_LIMIT = 5000
+DEFAULT_THRESHOLD = 0.5
+TYPE_WEIGHT = 0.6
+NEIGHBOURS = 20
+
+
+class IdeaSpace(TransformerMixin, BaseEstimator):
+    """Project sentence embeddings onto directions that separate ideas (LDA with ideas as classes)."""
+
+    def __init__(self, n_components: int = 64, shrinkage: float = 0.3):
+        self.n_components = n_components
+        self.shrinkage = shrinkage
+
+    def fit(self, X, y):
+        from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
+
+        y = np.asarray(y)
+        ideas, counts = np.unique(y, return_counts=True)
+        keep = np.isin(y, ideas[counts > 1])  # an idea seen once says nothing about paraphrase
+        n_components = min(self.n_components, int((counts > 1).sum()) - 1, X.shape[1])
+        self.lda_ = LinearDiscriminantAnalysis(solver="eigen", shrinkage=self.shrinkage, n_components=n_components)
+        self.lda_.fit(np.asarray(X)[keep], y[keep])
+        self.n_features_in_ = X.shape[1]
+        return self
+
+    def transform(self, X) -> np.ndarray:
+        check_is_fitted(self, "lda_")
+        projected = self.lda_.transform(np.asarray(X, dtype=np.float64)).astype(np.float32)
+        return _unit(projected)
+
+
+def _unit(X: np.ndarray) -> np.ndarray:
+    return X / np.maximum(np.linalg.norm(X, axis=1, keepdims=True), 1e-12)
+
+
+def idea_vectors(projected: np.ndarray, type_proba: np.ndarray | None, type_weight: float = TYPE_WEIGHT) -> np.ndarray:
+    """Unit vectors whose dot products are the similarities clustering uses."""
+    if type_proba is None or type_weight <= 0:
+        return _unit(projected.astype(np.float32))
+    return _unit(np.hstack([projected, type_weight * type_proba]).astype(np.float32))
+
+
+# ------------------------------------------------------------------------------------ clustering
+def cluster_vectors(vectors: np.ndarray, threshold: float, exact_limit: int = EXACT_LIMIT) -> np.ndarray:
+    """Average-linkage clusters of unit ``vectors`` cut at cosine ``threshold``; labels 0..k-1 in row order."""
+    n = len(vectors)
+    if n == 0:
+        return np.zeros(0, dtype=int)
+    if n == 1:
+        return np.zeros(1, dtype=int)
+    if n <= exact_limit:
+        from scipy.cluster.hierarchy import fcluster, linkage
+
+        distances = _condensed_cosine_distance(vectors)
+        tree = linkage(distances, method="average")
+        labels = fcluster(tree, t=1.0 - threshold, criterion="distance")
+    else:
+        labels = _sparse_average_linkage(n, *_knn_edges(vectors, NEIGHBOURS), threshold)
+    return _relabel(labels)
+
+
+def _condensed_cosine_distance(vectors: np.ndarray) -> np.ndarray:
+    from scipy.spatial.distance import squareform
+
+    sims = np.clip(vectors @ vectors.T, -1.0, 1.0)
+    distances = 1.0 - sims
+    np.fill_diagonal(distances, 0.0)
+    return squareform(np.maximum(distances, 0.0), checks=False)
+
+
+def _knn_edges(vectors: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Approximate k-nearest-neighbour edges (i < j, similarity) from a faiss inverted-file index."""
+    import faiss
+
+    from .embed import available_cores
+
+    faiss.omp_set_num_threads(available_cores())
+    n, dim = vectors.shape
+    data = np.ascontiguousarray(vectors, dtype=np.float32)
+    n_lists = int(min(4 * np.sqrt(n), n // 39))
+    quantizer = faiss.IndexFlatIP(dim)
+    index = faiss.IndexIVFFlat(quantizer, dim, n_lists, faiss.METRIC_INNER_PRODUCT)
+    index.cp.seed = 1234
+    index.train(data)
+    index.add(data)
+    index.nprobe = min(n_lists, 16)
+    sims, neighbours = index.search(data, k + 1)
+    rows = np.repeat(np.arange(n), k + 1)
+    cols, sims = neighbours.ravel(), sims.ravel()
+    keep = (cols >= 0) & (cols != rows) & (sims > 0)
+    i, j, s = rows[keep], cols[keep], sims[keep]
+    lo, hi = np.minimum(i, j), np.maximum(i, j)
+    pairs = pd.DataFrame({"i": lo, "j": hi, "s": s}).drop_duplicates(["i", "j"])
+    return pairs["i"].to_numpy(), pairs["j"].to_numpy(), pairs["s"].to_numpy(dtype=np.float64)
+
+
+def _sparse_average_linkage(n: int, rows: np.ndarray, cols: np.ndarray, sims: np.ndarray, threshold: float) -> np.ndarray:
+    """Average linkage on a sparse similarity graph; missing pairs count as similarity 0.
+
+    Merges the most similar pair of clusters while their average similarity (sum over all
+    member pairs / product of sizes) is at least ``threshold``. Missing pairs make the
+    average a lower bound of the exact one, so the result is at least as strict as exact
+    average linkage. Ties break on the smaller cluster ids, so the result is deterministic.
+    """
+    parent = np.arange(n)
+    size = np.ones(n, dtype=np.int64)
+    links: list[dict[int, float]] = [dict() for _ in range(n)]
+    for i, j, s in zip(rows.tolist(), cols.tolist(), sims.tolist()):
+        links[i][j] = links[i].get(j, 0.0) + s
+        links[j][i] = links[j].get(i, 0.0) + s
+    heap = [(-s, i, j) for i, j, s in zip(rows.tolist(), cols.tolist(), sims.tolist()) if s >= threshold]
+    heapq.heapify(heap)
+    alive = np.ones(n, dtype=bool)
+    while heap:
+        neg, a, b = heapq.heappop(heap)
+        if not (alive[a] and alive[b]):
+            continue
+        current = links[a].get(b, 0.0) / (size[a] * size[b])
+        if abs(current + neg) > 1e-9:  # stale entry: the pair's average changed since it was pushed
+            continue
+        keep, gone = (a, b) if len(links[a]) >= len(links[b]) else (b, a)
+        alive[gone] = False
+        parent[gone] = keep
+        size[keep] += size[gone]
+        links[keep].pop(gone, None)
+        for other, total in links[gone].items():
+            if other == keep:
+                continue
+            links[other].pop(gone, None)
+            links[keep][other] = links[keep].get(other, 0.0) + total
+            links[other][keep] = links[keep][other]
+        links[gone] = {}
+        for other, total in links[keep].items():
+            average = total / (size[keep] * size[other])
+            if average >= threshold:
+                heapq.heappush(heap, (-average, min(keep, other), max(keep, other)))
+    return _find_roots(parent)
+
+
+def _find_roots(parent: np.ndarray) -> np.ndarray:
+    roots = parent.copy()
+    while True:
+        nxt = roots[roots]
+        if np.array_equal(nxt, roots):
+            return roots
+        roots = nxt
+
+
+def _relabel(labels: np.ndarray) -> np.ndarray:
+    """Labels 0..k-1 in order of first appearance."""
+    _, first, inverse = np.unique(labels, return_index=True, return_inverse=True)
+    order = np.argsort(np.argsort(first))
+    return order[inverse]
+
+
+# ------------------------------------------------------------------------------------- ideas
+def group_ideas(texts: Sequence[str], vectors: np.ndarray, threshold: float = DEFAULT_THRESHOLD,
+                blocks: Sequence[str] | None = None, exact_limit: int = EXACT_LIMIT) -> pd.DataFrame:
+    """Assign every statement an idea: ``idea_id``, ``idea_size`` and ``idea_text`` (the representative).
+
+    ``blocks`` keeps statements apart unless they share a block value (``--by``). Identical
+    texts (after normalisation) always share an idea. Blank statements get no idea.
+    """
+    texts = ["" if t is None else str(t) for t in texts]
+    n = len(texts)
+    blocks = [""] * n if blocks is None else ["" if b is None else str(b) for b in blocks]
+    keys = [normalize_text(t) for t in texts]
+    frame = pd.DataFrame({"key": keys, "text": texts, "block": blocks, "row": np.arange(n)})
+    frame = frame[frame["key"] != ""]
+    # one representative row per distinct (block, normalised text), in canonical order
+    unique = frame.sort_values(["block", "key", "text", "row"]).drop_duplicates(["block", "key"])
+    clusters: list[tuple[str, np.ndarray]] = []  # (block, rows of the distinct texts in the cluster)
+    for block, part in unique.groupby("block", sort=True):
+        rows = part["row"].to_numpy()
+        labels = cluster_vectors(vectors[rows], threshold, exact_limit)
+        clusters.extend((block, rows[labels == label]) for label in range(labels.max() + 1))
+    member_of = frame.groupby(["block", "key"])["row"].apply(list).to_dict()
+    records = []
+    for block, reps in clusters:
+        members = [r for rep in reps for r in member_of[(block, keys[rep])]]
+        centre = vectors[reps].mean(axis=0)
+        closest = reps[int(np.argmax(vectors[reps] @ centre))]
+        records.append((block, members, texts[closest]))
+    records.sort(key=lambda r: (-len(r[1]), r[0], normalize_text(r[2]), r[2]))
+    idea_id = np.full(n, "", dtype=object)
+    idea_size = np.zeros(n, dtype=int)
+    idea_text = np.full(n, "", dtype=object)
+    width = max(4, len(str(len(records))))
+    for number, (_, members, representative) in enumerate(records, start=1):
+        idea_id[members] = f"I{number:0{width}d}"
+        idea_size[members] = len(members)
+        idea_text[members] = representative
+    return pd.DataFrame({"idea_id": idea_id, "idea_size": idea_size, "idea_text": idea_text})
+
+
+def pair_scores(gold: Sequence, predicted: Sequence) -> dict[str, float]:
+    """Pairwise precision, recall and F1 over all statement pairs, and the adjusted Rand index."""
+    from sklearn.metrics import adjusted_rand_score
+    from sklearn.metrics.cluster import pair_confusion_matrix
+
+    (tn, fp), (fn, tp) = pair_confusion_matrix(np.asarray(gold), np.asarray(predicted))
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"pair_precision": float(precision), "pair_recall": float(recall), "pair_f1": float(f1),
+            "ari": float(adjusted_rand_score(gold, predicted))}
+
+
+def sweep_thresholds(texts: Sequence[str], vectors: np.ndarray, gold: Sequence, blocks: Sequence[str] | None = None,
+                     grid: Sequence[float] | None = None) -> pd.DataFrame:
+    """Pairwise scores of :func:`group_ideas` at each threshold of ``grid`` (one row per threshold)."""
+    grid = np.round(np.arange(0.20, 0.905, 0.025), 3) if grid is None else grid
+    rows = []
+    for threshold in grid:
+        ideas = group_ideas(texts, vectors, float(threshold), blocks=blocks)
+        rows.append({"threshold": float(threshold), **pair_scores(gold, ideas["idea_id"])})
+    return pd.DataFrame(rows)
+
+
+def best_threshold(sweep: pd.DataFrame) -> float:
+    """The threshold with the highest pairwise F1 (the middle of a tied plateau)."""
+    best = sweep["pair_f1"].max()
+    tied = sweep.loc[np.isclose(sweep["pair_f1"], best), "threshold"].to_numpy()
+    return float(tied[len(tied) // 2])
+
+
+def cluster_file(input_path, out_path, model, text_col: str = "text", by: str | None = None,
+                 threshold: float | None = None, progress=None) -> dict:
+    """``smgov cluster``: every input row and column, in input order, plus ``idea_id``, ``idea_size``, ``idea_text``."""
+    from .errors import SmgovError
+    from .io import read_table, require_column, write_table
+    from .score import join_predictions
+
+    frame = read_table(input_path)
+    require_column(frame, text_col, input_path)
+    if by is not None and by not in frame.columns:
+        raise SmgovError(f"--by column {by!r} is not in {getattr(input_path, 'name', input_path)}, "
+                         f"found {[str(c) for c in frame.columns]}", "pass --by with one of those columns, or leave it out")
+    if threshold is not None and not 0.0 <= threshold <= 1.0:
+        raise SmgovError(f"--threshold must be a cosine similarity in [0, 1], found {threshold}",
+                         f"try the tuned default {model.dedupe_threshold(by is not None):.2f}")
+    texts = frame[text_col].tolist()
+    filled = [i for i, t in enumerate(texts) if str(t).strip()]
+    vectors = np.zeros((len(texts), 1), dtype=np.float32)
+    if filled:
+        kept = [texts[i] for i in filled]
+        part = model.idea_vectors(kept, blocked=by is not None)
+        vectors = np.zeros((len(texts), part.shape[1]), dtype=np.float32)
+        vectors[filled] = part
+    if progress:
+        progress(f"embedded {len(filled)} statements; grouping")
+    chosen = model.dedupe_threshold(by is not None) if threshold is None else threshold
+    ideas = group_ideas(texts, vectors, chosen, blocks=None if by is None else frame[by].tolist())
+    joined, clashes = join_predictions(frame, ideas)
+    write_table(joined, out_path)
+    distinct = ideas.loc[ideas["idea_id"] != "", "idea_id"].nunique()
+    return {"rows": len(frame), "ideas": int(distinct), "threshold": chosen, "renamed": clashes}
