@@ -91,7 +91,8 @@ def cluster_vectors(vectors: np.ndarray, threshold: float, exact_limit: int = EX
         tree = linkage(distances, method="average")
         labels = fcluster(tree, t=1.0 - threshold, criterion="distance")
     else:
-        labels = _sparse_average_linkage(n, *_knn_edges(vectors, NEIGHBOURS), threshold)
+        rows, cols, _ = _knn_edges(vectors, NEIGHBOURS)
+        labels = _sparse_average_linkage(vectors, rows, cols, threshold)
     return _relabel(labels)
 
 
@@ -113,7 +114,7 @@ def _knn_edges(vectors: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, np.
     faiss.omp_set_num_threads(available_cores())
     n, dim = vectors.shape
     data = np.ascontiguousarray(vectors, dtype=np.float32)
-    n_lists = int(min(4 * np.sqrt(n), n // 39))
+    n_lists = max(1, int(min(4 * np.sqrt(n), n // 39)))
     quantizer = faiss.IndexFlatIP(dim)
     index = faiss.IndexIVFFlat(quantizer, dim, n_lists, faiss.METRIC_INNER_PRODUCT)
     index.cp.seed = 1234
@@ -130,46 +131,54 @@ def _knn_edges(vectors: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, np.
     return pairs["i"].to_numpy(), pairs["j"].to_numpy(), pairs["s"].to_numpy(dtype=np.float64)
 
 
-def _sparse_average_linkage(n: int, rows: np.ndarray, cols: np.ndarray, sims: np.ndarray, threshold: float) -> np.ndarray:
-    """Average linkage on a sparse similarity graph; missing pairs count as similarity 0.
+def _sparse_average_linkage(vectors: np.ndarray, rows: np.ndarray, cols: np.ndarray, threshold: float) -> np.ndarray:
+    """Average linkage where only neighbouring clusters may merge; returns a root id per row.
 
-    Merges the most similar pair of clusters while their average similarity (sum over all
-    member pairs / product of sizes) is at least ``threshold``. Missing pairs make the
-    average a lower bound of the exact one, so the result is at least as strict as exact
-    average linkage. Ties break on the smaller cluster ids, so the result is deterministic.
+    The k-nearest-neighbour graph only proposes which clusters may merge; each proposed
+    pair's average similarity is exact, from the clusters' summed unit vectors
+    (``sum_a · sum_b / (|a| |b|)`` is the mean over all member pairs), so no n×n matrix is
+    built and large ideas are not fragmented. The most similar proposed pair merges first
+    while its average is at least ``threshold``; ties break on the smaller cluster ids, so
+    the result is deterministic.
     """
-    parent = np.arange(n)
+    n = len(vectors)
+    sums = np.asarray(vectors, dtype=np.float64).copy()
     size = np.ones(n, dtype=np.int64)
-    links: list[dict[int, float]] = [dict() for _ in range(n)]
-    for i, j, s in zip(rows.tolist(), cols.tolist(), sims.tolist()):
-        links[i][j] = links[i].get(j, 0.0) + s
-        links[j][i] = links[j].get(i, 0.0) + s
-    heap = [(-s, i, j) for i, j, s in zip(rows.tolist(), cols.tolist(), sims.tolist()) if s >= threshold]
+    parent = np.arange(n)
+    neighbours: list[set[int]] = [set() for _ in range(n)]
+    for i, j in zip(rows.tolist(), cols.tolist()):
+        neighbours[i].add(j)
+        neighbours[j].add(i)
+
+    def average(a: int, b: int) -> float:
+        return float(sums[a] @ sums[b]) / (size[a] * size[b])
+
+    heap = [(-average(i, j), i, j) for i, j in zip(rows.tolist(), cols.tolist())]
+    heap = [entry for entry in heap if -entry[0] >= threshold]
     heapq.heapify(heap)
     alive = np.ones(n, dtype=bool)
     while heap:
         neg, a, b = heapq.heappop(heap)
         if not (alive[a] and alive[b]):
             continue
-        current = links[a].get(b, 0.0) / (size[a] * size[b])
-        if abs(current + neg) > 1e-9:  # stale entry: the pair's average changed since it was pushed
+        if abs(average(a, b) + neg) > 1e-9:  # stale: a side grew since this entry was pushed
             continue
-        keep, gone = (a, b) if len(links[a]) >= len(links[b]) else (b, a)
+        keep, gone = (a, b) if len(neighbours[a]) >= len(neighbours[b]) else (b, a)
         alive[gone] = False
         parent[gone] = keep
+        sums[keep] += sums[gone]
         size[keep] += size[gone]
-        links[keep].pop(gone, None)
-        for other, total in links[gone].items():
-            if other == keep:
-                continue
-            links[other].pop(gone, None)
-            links[keep][other] = links[keep].get(other, 0.0) + total
-            links[other][keep] = links[keep][other]
-        links[gone] = {}
-        for other, total in links[keep].items():
-            average = total / (size[keep] * size[other])
-            if average >= threshold:
-                heapq.heappush(heap, (-average, min(keep, other), max(keep, other)))
+        for other in neighbours[gone]:
+            if other != keep:
+                neighbours[other].discard(gone)
+                neighbours[other].add(keep)
+                neighbours[keep].add(other)
+        neighbours[keep].discard(gone)
+        neighbours[gone] = set()
+        for other in neighbours[keep]:
+            similarity = average(keep, other)
+            if similarity >= threshold:
+                heapq.heappush(heap, (-similarity, min(keep, other), max(keep, other)))
     return _find_roots(parent)
 
 
@@ -274,7 +283,7 @@ def cluster_file(input_path, out_path, model, text_col: str = "text", by: str | 
                          f"found {[str(c) for c in frame.columns]}", "pass --by with one of those columns, or leave it out")
     if threshold is not None and not 0.0 <= threshold <= 1.0:
         raise SmgovError(f"--threshold must be a cosine similarity in [0, 1], found {threshold}",
-                         f"try the tuned default {model.dedupe_threshold(by is not None):.2f}")
+                         f"try the tuned default {model.dedupe_threshold(by is not None):.3f}")
     texts = frame[text_col].tolist()
     filled = [i for i, t in enumerate(texts) if str(t).strip()]
     vectors = np.zeros((len(texts), 1), dtype=np.float32)

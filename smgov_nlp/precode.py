@@ -120,6 +120,9 @@ def run_precode(paths: Sequence[str | Path], out_dir: str | Path, model_dir: str
                 progress: Callable[[str], None] | None = None) -> dict:
     """Run the whole job and write every output into ``out_dir``; returns a short summary."""
     out_dir = Path(out_dir)
+    if threshold is not None and not 0.0 <= threshold <= 1.0:
+        raise SmgovError(f"--threshold must be a cosine similarity in [0, 1], found {threshold}",
+                         "leave it out to use the tuned default")
     statements = segment_files(paths)
     model = load_model(model_dir)
     if progress:

@@ -73,7 +73,7 @@ def to_xlsx(ideas: pd.DataFrame, path: Path) -> None:
         for layer in LAYERS:
             rows = part[part["layer"] == layer].sort_values(["count", "idea_text"], ascending=[False, True])
             for row in rows.itertuples():
-                sheet.append([LAYER_TITLES[layer], _text_cell(row.idea_text), int(row.count)])
+                sheet.append([LAYER_TITLES[layer], row.idea_text, int(row.count)])
         sheet.column_dimensions["A"].width = 45
         sheet.column_dimensions["B"].width = 90
         sheet.freeze_panes = "A2"
@@ -82,13 +82,13 @@ def to_xlsx(ideas: pd.DataFrame, path: Path) -> None:
     full = book.create_sheet("ideas")
     full.append(list(ideas.columns))
     for row in ideas.itertuples(index=False):
-        full.append([_text_cell(v) if isinstance(v, str) else v for v in row])
+        full.append(list(row))
+    for sheet in book.worksheets:  # statements that start with '=' stay text, never formulas
+        for row in sheet.iter_rows(min_row=2):
+            for cell in row:
+                if isinstance(cell.value, str) and cell.value.startswith("="):
+                    cell.data_type = "s"
     book.save(path)
-
-
-def _text_cell(value: str) -> str:
-    """Keep statements that start with '=' from becoming formulas."""
-    return "'" + value if value.startswith("=") else value
 
 
 def write_tables(ideas: pd.DataFrame, out_dir: str | Path) -> None:
