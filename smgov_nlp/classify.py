@@ -87,23 +87,29 @@ class CalibratedHead(ClassifierMixin, BaseEstimator):
     def _base(self) -> LogisticRegression:
         return LogisticRegression(C=self.C, class_weight="balanced", max_iter=5000)
 
-    def fit(self, X, y, groups=None, sample_weight=None):
+    def fit(self, X, y, groups=None, sample_weight=None, calibration_mask=None):
+        """``calibration_mask`` picks the rows the temperature is fitted on (default: all)."""
+        from threadpoolctl import threadpool_limits
+
         y = np.asarray(y)
         groups = np.arange(len(y)) if groups is None else np.asarray(groups)
+        mask = np.ones(len(y), dtype=bool) if calibration_mask is None else np.asarray(calibration_mask, dtype=bool)
         self.classes_ = np.unique(y)
         logits = np.zeros((len(y), len(self.classes_)))
-        for train, test in grouped_splits(y, groups, self.cv, self.random_state):
-            model = clone(self._base()).fit(X[train], y[train],
-                                            sample_weight=None if sample_weight is None else sample_weight[train])
-            logits[test] = _aligned(_logits(model, X[test]), model.classes_, self.classes_)
+        with threadpool_limits(1):  # small dense fits: extra BLAS threads only contend
+            for train, test in grouped_splits(y, groups, self.cv, self.random_state):
+                model = clone(self._base()).fit(X[train], y[train],
+                                                sample_weight=None if sample_weight is None else sample_weight[train])
+                logits[test] = _aligned(_logits(model, X[test]), model.classes_, self.classes_)
         truth = np.searchsorted(self.classes_, y)
 
         def nll(log_t: float) -> float:
-            return -log_softmax(logits / np.exp(log_t), axis=1)[np.arange(len(y)), truth].mean()
+            return -log_softmax(logits[mask] / np.exp(log_t), axis=1)[np.arange(mask.sum()), truth[mask]].mean()
 
         self.temperature_ = float(np.exp(minimize_scalar(nll, bounds=(-3, 3), method="bounded").x))
         self.oof_proba_ = softmax(logits / self.temperature_, axis=1)
-        self.estimator_ = self._base().fit(X, y, sample_weight=sample_weight)
+        with threadpool_limits(1):
+            self.estimator_ = self._base().fit(X, y, sample_weight=sample_weight)
         return self
 
     def predict_proba(self, X) -> np.ndarray:
@@ -136,8 +142,15 @@ class StatementClassifier(BaseEstimator):
         self.target_accuracy = target_accuracy
         self.random_state = random_state
 
-    def fit(self, X, y: pd.DataFrame, groups=None, sample_weight=None, embeddings: np.ndarray | None = None):
+    def fit(self, X, y: pd.DataFrame, groups=None, sample_weight=None, embeddings: np.ndarray | None = None,
+            calibration_mask=None):
+        """Fit both heads. ``calibration_mask`` marks the rows like those the model will score
+        (the hand-coded ideas, not paraphrases or definitions): temperatures and thresholds come
+        from their grouped out-of-fold predictions only, since easy auxiliary rows would make
+        the model look surer than it is."""
         texts = _as_texts(X)
+        calibration_mask = (np.ones(len(texts), dtype=bool) if calibration_mask is None
+                            else np.asarray(calibration_mask, dtype=bool))
         y = pd.DataFrame(y).reset_index(drop=True)
         groups = np.asarray(groups if groups is not None else np.arange(len(texts)))
         self.features_ = StatementFeatures(self.embedder, self.lexical_weight).fit(texts)
@@ -151,11 +164,14 @@ class StatementClassifier(BaseEstimator):
             labelled = target != ""
             weights = None if sample_weight is None else np.asarray(sample_weight)[labelled]
             model = CalibratedHead(C=self.C, cv=self.cv, random_state=self.random_state)
-            model.fit(features[labelled], target[labelled], groups=groups[labelled], sample_weight=weights)
+            calibrate = calibration_mask[labelled]
+            model.fit(features[labelled], target[labelled], groups=groups[labelled], sample_weight=weights,
+                      calibration_mask=calibrate)
             self.heads_[head] = model
             self.oof_[head] = _aligned(model.oof_proba_, model.classes_, classes)
             correct = np.asarray(classes)[self.oof_[head].argmax(1)] == target[labelled]
-            self.thresholds_[head] = choose_threshold(self.oof_[head].max(1), correct, self.target_accuracy)
+            self.thresholds_[head] = choose_threshold(self.oof_[head][calibrate].max(1), correct[calibrate],
+                                                      self.target_accuracy)
         self.n_features_in_ = 1
         return self
 

@@ -148,6 +148,25 @@ def precode_cli(
     say(f"wrote statements.csv, ideas.csv, tables.md/.html/.xlsx and review_queue.csv in {out}")
 
 
+# ------------------------------------------------------------------------------------------- evaluate
+@app.command("evaluate")
+def evaluate_cli(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for metrics.json, REPORT.md and figures.")] = Path("evaluation"),
+    quick: Annotated[bool, typer.Option("--quick", help="5 folds x 1 repeat, no [st] baselines; written under 'quick'.")] = False,
+    data: Annotated[Path, typer.Option("--data", help="Labeled data folder.")] = Path("data/labeled"),
+    dev: Annotated[Path, typer.Option("--dev", help="Dev sets: real_text.csv, paraphrase_tune/test.csv.")] = Path("data/dev"),
+    model: Annotated[Optional[Path], typer.Option("--model", "-m", help="Model folder (default: the bundled model).")] = None,
+) -> None:
+    """Run every measurement the project quotes and write evaluation/metrics.json, REPORT.md and figures."""
+    from .evaluate import run_evaluation
+
+    with progress_bar("evaluating", None) as advance:
+        section = run_evaluation(out, quick=quick, data_dir=data, dev_dir=dev, model_dir=model, progress=advance)
+    shipped = section["classification"]["shipped"]
+    say(f"layer macro-F1 {shipped['layer']['macro_f1']:.3f}, type macro-F1 {shipped['type']['macro_f1']:.3f}, "
+        f"duplicate-idea pair F1 {section['dedupe']['test']['pair_f1']:.3f} -> {out / 'REPORT.md'}")
+
+
 # --------------------------------------------------------------------------------------------- review
 @app.command("review")
 def review_cli(

@@ -48,9 +48,12 @@ def load_corpus(data_dir: str | Path, include_reviewed: bool = True, origins: se
         if not path.exists() or (origins is not None and origin not in origins):
             continue
         raw = pd.read_csv(path, dtype=str, keep_default_na=False)
+        group = raw[group_col]
+        if group_col == "id":  # a Spanish row "es-<id>" belongs to its English row's group
+            group = group.str.removeprefix("es-")
         frames.append(pd.DataFrame({
             "id": raw["id"], "text": raw["text"], "layer": raw["layer"], "type": raw.get("type", ""),
-            "lang": raw["lang"], "group": raw[group_col], "role": role, "origin": origin,
+            "lang": raw["lang"], "group": group, "role": role, "origin": origin,
         }))
     if include_reviewed and (data_dir / REVIEWED).exists():
         frames.append(load_reviewed(data_dir / REVIEWED))

@@ -290,20 +290,17 @@ def _rounded(value):
 
 
 def _mean_dicts(dicts: list[dict]) -> dict:
-    """Average the numeric leaves of same-shaped dicts (other leaves from the first one)."""
-    first = dicts[0]
+    """Average the numeric leaves of same-shaped dicts, skipping None (``rows`` and other leaves from the first)."""
     out = {}
-    for key, value in first.items():
-        values = [d.get(key) for d in dicts]
-        if isinstance(value, dict):
-            out[key] = _mean_dicts([v for v in values if isinstance(v, dict)])
-        elif isinstance(value, (int, float, np.floating, np.integer)) and not isinstance(value, bool):
-            numbers = [float(v) for v in values if v is not None]
-            out[key] = float(np.mean(numbers)) if numbers else None
-            if isinstance(value, (int, np.integer)) and key == "rows":
-                out[key] = int(value)
+    for key, first in dicts[0].items():
+        present = [d[key] for d in dicts if d.get(key) is not None]
+        if present and all(isinstance(v, dict) for v in present):
+            out[key] = _mean_dicts(present)
+        elif key != "rows" and present and all(isinstance(v, (int, float, np.integer, np.floating))
+                                               and not isinstance(v, (bool, np.bool_)) for v in present):
+            out[key] = float(np.mean([float(v) for v in present]))
         else:
-            out[key] = value
+            out[key] = first
     return out
 
 
@@ -463,7 +460,18 @@ def _run_one(task: _Task, data: _Data):
 
 
 def _fit_predict(task: _Task, data: _Data) -> dict:
-    """Fit one model on ``task.train`` and return its probabilities on ``task.test`` (HEADS column order)."""
+    """Fit one model on ``task.train`` and return its probabilities on ``task.test`` (HEADS column order).
+
+    BLAS runs single-threaded: the fits are small, parallelism comes from the worker processes, and
+    multi-threaded OpenBLAS makes scipy's L-BFGS-B many times slower on a busy machine.
+    """
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1):
+        return _fit_predict_unlimited(task, data)
+
+
+def _fit_predict_unlimited(task: _Task, data: _Data) -> dict:
     train_texts = [data.texts[i] for i in task.train]
     test_texts = [data.texts[i] for i in task.test]
     if task.kind in BASELINES:
@@ -471,16 +479,22 @@ def _fit_predict(task: _Task, data: _Data) -> dict:
     emb = data.features["shipped"]
     model = StatementClassifier(**data.params)
     model.fit(train_texts, data.labels.iloc[task.train], groups=data.groups[task.train],
-              embeddings=None if emb is None else emb[task.train])
+              embeddings=None if emb is None else emb[task.train], calibration_mask=data.scored[task.train])
     proba = model.predict_proba(test_texts, embeddings=None if emb is None else emb[task.test])
-    return {"proba": proba, "thresholds": dict(model.thresholds_), "scored_thresholds": _scored_thresholds(model, task, data)}
+    return {"proba": proba, "thresholds": dict(model.thresholds_), "diagnostics": _threshold_diagnostics(model, task, data)}
 
 
-def _scored_thresholds(model: StatementClassifier, task: _Task, data: _Data) -> dict[str, float] | None:
-    """Diagnostic: the thresholds the fit would pick from its out-of-fold predictions on scored rows only."""
+def _threshold_diagnostics(model: StatementClassifier, task: _Task, data: _Data) -> dict | None:
+    """What the fit's own out-of-fold predictions say about its thresholds, split by scored and auxiliary rows.
+
+    ``thresholds``: what ``choose_threshold`` would pick from the scored training rows alone;
+    ``inner``: per head, accuracy of the training rows' out-of-fold predictions (all, and at or
+    above the fitted threshold) for scored and auxiliary rows, and the auxiliary share above it.
+    None when the classifier does not expose ``oof_`` aligned with its labelled rows.
+    """
     from .classify import choose_threshold
 
-    out = {}
+    out: dict = {"thresholds": {}, "inner": {}}
     for head, classes in HEADS.items():
         target = data.labels[head].to_numpy()[task.train]
         labelled = target != ""
@@ -488,8 +502,18 @@ def _scored_thresholds(model: StatementClassifier, task: _Task, data: _Data) -> 
         if oof is None or len(oof) != labelled.sum():
             return None
         scored = data.scored[task.train][labelled]
-        correct = np.asarray(classes)[oof[scored].argmax(1)] == target[labelled][scored]
-        out[head] = choose_threshold(oof[scored].max(1), correct, model.target_accuracy)
+        confidence = oof.max(1)
+        correct = np.asarray(classes)[oof.argmax(1)] == target[labelled]
+        out["thresholds"][head] = choose_threshold(confidence[scored], correct[scored], model.target_accuracy)
+        above = confidence >= model.thresholds_[head]
+
+        def accuracy(mask):
+            return float(correct[mask].mean()) if mask.any() else None
+
+        out["inner"][head] = {"scored_accuracy": accuracy(scored), "aux_accuracy": accuracy(~scored),
+                              "scored_accuracy_above": accuracy(scored & above), "aux_accuracy_above": accuracy(~scored & above),
+                              "aux_share_above": float((~scored[above]).mean()) if above.any() else None,
+                              "scored_share_above": float(above[scored].mean()) if scored.any() else None}
     return out
 
 
@@ -530,8 +554,6 @@ class _Evaluation:
         self.table = (corpus["role"] == "table").to_numpy()
         self.lang = corpus["lang"].to_numpy()
         self.target_accuracy = float(params.get("target_accuracy", 0.95))
-        self.real_proba = model.classifier.predict_proba(real["text"].tolist(),
-                                                         embeddings=model.embed(real["text"].tolist()))
 
     # -- assembling out-of-fold predictions
     def kinds(self) -> set[str]:
@@ -646,54 +668,72 @@ class _Evaluation:
                          "bins": ECE_BINS}
         return out
 
-    def selective(self) -> dict:
-        """Nested auto-accept (each fold's own thresholds) and the pooled accuracy-coverage curve."""
+    def _nested(self, thresholds_of: Callable[[dict], dict | None]) -> dict | None:
+        """Auto-accept with each fold's own thresholds (``thresholds_of(fold result)``), averaged over repeats."""
         per_repeat, per_head = [], {head: [] for head in HEADS}
         thresholds = {head: [] for head in HEADS}
         nothing = 0
+        rows = np.flatnonzero(self.scored)
         for repeat in range(self.protocol.repeats):
             proba = self.oof("shipped", repeat)
-            fold = self.fold_of(repeat)
-            rows = np.flatnonzero(self.scored)
+            fold = self.fold_of(repeat)[rows]
+            chosen = {f: thresholds_of(self.results[("shipped", repeat, f)]) for f in np.unique(fold)}
+            if any(c is None for c in chosen.values()):
+                return None
             accept = np.ones(len(rows), dtype=bool)
             joint = np.ones(len(rows), dtype=bool)
             for head in HEADS:
-                fold_thresholds = {f: self.results[("shipped", repeat, f)]["thresholds"][head]
-                                   for f in np.unique(fold[rows])}
-                thresholds[head].extend(fold_thresholds.values())
-                cut = np.array([fold_thresholds[f] for f in fold[rows]])
-                confident = proba[head][rows].max(1) >= cut
+                thresholds[head].extend(c[head] for c in chosen.values())
+                confident = proba[head][rows].max(1) >= np.array([chosen[f][head] for f in fold])
                 correct = self._correct(proba[head][rows], rows, head)
                 per_head[head].append({"share": float(confident.mean()),
                                        "accuracy": float(correct[confident].mean()) if confident.any() else None})
                 accept &= confident
                 joint &= correct
-            nothing += sum(1 for f in np.unique(fold[rows])
-                           if any(self.results[("shipped", repeat, f)]["thresholds"][h] >= 1.0 for h in HEADS))
+            nothing += sum(any(c[h] >= 1.0 for h in HEADS) for c in chosen.values())
             per_repeat.append({"auto_accept_share": float(accept.mean()),
                                "auto_accept_accuracy": float(joint[accept].mean()) if accept.any() else None,
                                "joint_accuracy": float(joint.mean())})
+        summary = _mean_dicts(per_repeat)
+        return {"auto_accept_share": summary["auto_accept_share"],
+                "auto_accept_accuracy": summary["auto_accept_accuracy"],
+                "joint_accuracy_all": summary["joint_accuracy"], "per_repeat": per_repeat,
+                "per_head": {head: {**_mean_dicts(runs), "threshold_mean": float(np.mean(thresholds[head])),
+                                    "threshold_min": float(np.min(thresholds[head])),
+                                    "threshold_max": float(np.max(thresholds[head]))}
+                             for head, runs in per_head.items()},
+                "folds_with_a_threshold_of_1": int(nothing)}
+
+    def selective(self) -> dict:
+        """Nested auto-accept (each fold's own thresholds) and the pooled accuracy-coverage curve."""
+        nested = self._nested(lambda result: result["thresholds"])
+        share, accuracy = nested["auto_accept_share"], nested["auto_accept_accuracy"]
         pooled, rows = self._pooled_oof()
         confidence, correct = self._joint(pooled, rows)
         curve = selective_curve(confidence, correct)
-        summary = _mean_dicts(per_repeat)
-        share, accuracy = summary["auto_accept_share"], summary["auto_accept_accuracy"]
-        return {
-            "auto_accept_share": share, "auto_accept_accuracy": accuracy,
-            "joint_accuracy_all": summary["joint_accuracy"],
+        out = {
+            **nested,
             "target": {"share": TARGET_SHARE, "accuracy": self.target_accuracy},
             "met_target": bool(share is not None and accuracy is not None and share >= TARGET_SHARE
                                and accuracy >= self.target_accuracy),
-            "per_repeat": per_repeat,
-            "per_head": {head: {**_mean_dicts(runs), "threshold_mean": float(np.mean(thresholds[head])),
-                                "threshold_min": float(np.min(thresholds[head])),
-                                "threshold_max": float(np.max(thresholds[head]))}
-                         for head, runs in per_head.items()},
-            "folds_with_a_threshold_of_1": nothing,
             "oracle_coverage_at_target": coverage_at_accuracy(curve, self.target_accuracy),
             "accuracy_at_coverage": {f"{c:g}": _accuracy_at(curve, c) for c in (0.1, 0.25, 0.5, 0.75, 1.0)},
             "confidence": "min of the two heads' calibrated confidences; a statement is correct when both heads are",
+            "thresholds_from": "each fold's StatementClassifier (grouped out-of-fold predictions on all its training rows)",
         }
+        diagnostic = self._nested(lambda result: (result.get("diagnostics") or {}).get("thresholds"))
+        if diagnostic is not None:
+            inner = [r["diagnostics"]["inner"] for (k, rep, _), r in sorted(self.results.items(), key=lambda kv: kv[0])
+                     if k == "shipped" and rep >= 0]
+            out["diagnostics"] = {
+                "scored_rows_thresholds": {k: diagnostic[k] for k in ("auto_accept_share", "auto_accept_accuracy", "per_head")},
+                "inner_oof": _mean_dicts(inner),
+                "note": "scored_rows_thresholds: thresholds chosen from each fit's out-of-fold predictions on its "
+                        "table/reviewed rows only (not what ships); inner_oof: accuracy of each fit's own out-of-fold "
+                        "predictions on its training rows, table/reviewed ('scored') against auxiliary rows, overall "
+                        "and at or above the fitted threshold (mean over folds)",
+            }
+        return out
 
     def _joint(self, proba: dict[str, np.ndarray], rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         confidence = np.minimum(proba["layer"].max(1), proba["type"].max(1))
@@ -703,11 +743,13 @@ class _Evaluation:
     def real_text(self) -> dict:
         out = {"rows": len(self.real), "model": self.model.version,
                "note": "the shipped model as loaded (trained on the whole corpus); thresholds from its config"}
+        texts = self.real["text"].tolist()
+        real_proba = self.model.classifier.predict_proba(texts, embeddings=self.model.embed(texts))
         langs = self.real["lang"].to_numpy()
         accept = np.ones(len(self.real), dtype=bool)
         joint = np.ones(len(self.real), dtype=bool)
         for head in HEADS:
-            proba = self.real_proba[head]
+            proba = real_proba[head]
             truth = self.real[head].to_numpy()
             pred = self.predicted(proba, head)
             confident = proba.max(1) >= self.model.thresholds[head]
@@ -721,8 +763,9 @@ class _Evaluation:
         out["joint"] = {"accuracy": float(joint.mean()), "auto_accept_share": float(accept.mean()),
                         "auto_accept_accuracy": float(joint[accept].mean()) if accept.any() else None}
         baselines = {}
-        for (kind, repeat, _), result in sorted(self.results.items()):
-            if repeat == -1:
+        for kind in (*BASELINES, "shipped_tables_only"):
+            result = self.results.get((kind, -1, 0))
+            if result is not None:
                 baselines[kind] = {head: head_scores(self.real[head].to_numpy(),
                                                      self.predicted(result["proba"][head], head))
                                    for head in HEADS}
@@ -731,39 +774,56 @@ class _Evaluation:
         return out
 
     def label_audit(self) -> dict:
-        """cleanlab's ranking of the table rows whose mean out-of-fold probabilities disagree with the label."""
+        """cleanlab's ranking of the table rows whose mean out-of-fold probabilities disagree with the label.
+
+        Returns ``summary`` (counts for metrics.json) and ``ideas``: per head, one row per idea with a
+        flagged row (either language), most doubtful first.
+        """
         from cleanlab.filter import find_label_issues
         from cleanlab.rank import get_label_quality_scores
 
         rows = np.flatnonzero(self.table)
-        summary, items = {}, {}
+        summary, ideas = {}, {}
         for head, classes in HEADS.items():
             proba = np.mean([self.oof("shipped", r)[head][rows] for r in range(self.protocol.repeats)], axis=0)
             proba = proba / proba.sum(1, keepdims=True)
-            given = self.corpus[head].to_numpy()[rows]
-            keep = given != ""
-            index = {c: i for i, c in enumerate(classes)}
-            labels = np.array([index[g] for g in given[keep]])
-            sub = proba[keep]
-            quality = get_label_quality_scores(labels, sub, method="self_confidence")
-            flagged = find_label_issues(labels, sub, return_indices_ranked_by="self_confidence", n_jobs=1)
-            frame = self.corpus.iloc[rows[keep][flagged]][["id", "group", "lang", "text", head]].copy()
-            frame["given"] = frame.pop(head)
-            frame["suggested"] = np.asarray(classes)[sub[flagged].argmax(1)]
-            frame["suggested_proba"] = sub[flagged].max(1)
-            frame["given_proba"] = sub[flagged, labels[flagged]]
-            frame["quality"] = quality[flagged]
-            both = frame["group"].value_counts()
-            frame["both_languages"] = frame["group"].map(both) > 1
-            items[head] = frame.reset_index(drop=True)
-            summary[head] = {"rows": int(keep.sum()), "flagged_rows": len(frame),
-                             "flagged_ideas": int(frame["group"].nunique()),
-                             "flagged_in_both_languages": int((both > 1).sum()),
-                             "mean_quality": float(quality.mean())}
+            frame = self.corpus.iloc[rows][["id", "group", "lang", "text", head]].rename(columns={head: "given"})
+            frame = frame[frame["given"] != ""].copy()
+            keep = (self.corpus[head].to_numpy()[rows] != "")
+            proba = proba[keep]
+            labels = np.array([classes.index(g) for g in frame["given"]])
+            frame["quality"] = get_label_quality_scores(labels, proba, method="self_confidence")
+            frame["flagged"] = False
+            flagged = find_label_issues(labels, proba, return_indices_ranked_by="self_confidence", n_jobs=1)
+            frame.iloc[flagged, frame.columns.get_loc("flagged")] = True
+            for j, cls in enumerate(classes):
+                frame[f"p_{cls}"] = proba[:, j]
+            records = []
+            for group, part in frame.groupby("group", sort=False):
+                if not part["flagged"].any():
+                    continue
+                mean = part[[f"p_{c}" for c in classes]].mean().to_numpy()
+                text = {lang: " / ".join(part.loc[part["lang"] == lang, "text"]) for lang in LANGS}
+                records.append({"idea": group, "given": part["given"].iloc[0],
+                                "suggested": classes[int(mean.argmax())], "suggested_proba": float(mean.max()),
+                                "given_proba": float(mean[classes.index(part["given"].iloc[0])]),
+                                "quality": float(part["quality"].mean()),
+                                "flagged_in": "+".join(sorted(part.loc[part["flagged"], "lang"], reverse=True)),
+                                "en": text["en"], "es": text["es"]})
+            table = pd.DataFrame(records)
+            if len(table):
+                table = table.sort_values(["quality", "idea"]).reset_index(drop=True)
+            ideas[head] = table
+            n_both = int((table["flagged_in"] == "es+en").sum()) if len(table) else 0
+            summary[head] = {"rows": len(frame), "ideas": int(frame["group"].nunique()),
+                             "flagged_rows": int(frame["flagged"].sum()), "flagged_ideas": len(table),
+                             "flagged_in_both_languages": n_both,
+                             "suggested_differs": int((table["suggested"] != table["given"]).sum()) if len(table) else 0,
+                             "mean_quality": float(frame["quality"].mean())}
         summary["method"] = ("cleanlab.filter.find_label_issues (ranked by self-confidence) on the shipped "
-                             "configuration's out-of-fold probabilities, averaged over repeats")
+                             "configuration's grouped out-of-fold probabilities of the table rows, averaged over repeats")
         summary["file"] = "LABEL_AUDIT.md"
-        return {"summary": summary, "items": items}
+        return {"summary": summary, "ideas": ideas}
 
     def reviewed(self) -> dict:
         reviewed = (self.corpus["role"] == "reviewed").to_numpy()
@@ -796,7 +856,7 @@ def _dedupe(model, paraphrase: dict[str, pd.DataFrame]) -> tuple[dict, dict]:
     settings = model.config.get("dedupe", {})
     out = {"threshold": model.dedupe_threshold(blocked=True), "threshold_no_by": model.dedupe_threshold(blocked=False),
            "type_weight": settings.get("type_weight"), "tuned_on": settings.get("tuned_on"),
-           "blocks": "the gold type column of the paraphrase set (precode groups within type)"}
+           "blocks": "gold type column"}
     sweeps = {}
     for split, frame in paraphrase.items():
         texts = frame["text"].tolist()
@@ -865,11 +925,14 @@ def _write_figures(out_dir: Path, ev: _Evaluation, metrics: dict, sweeps: dict) 
         ax.bar((filled["lower"] + filled["upper"]) / 2, filled["accuracy"], width=1 / ECE_BINS * 0.9,
                color="tab:blue", alpha=0.7, label="accuracy in bin")
         ax.plot(filled["confidence"], filled["accuracy"], "o", color="tab:red", markersize=3, label="(mean confidence, accuracy)")
+        for _, b in filled.iterrows():
+            ax.text((b["lower"] + b["upper"]) / 2, min(b["accuracy"], 0.93) + 0.02, str(int(b["count"])),
+                    ha="center", fontsize=6)
         ax.set_xlim(0, 1)
         ax.set_ylim(0, 1)
         ax.set_xlabel("confidence")
         ax.set_ylabel("accuracy")
-        ax.set_title(f"{head}: ECE {metrics['calibration'][head]['ece']:.3f}", fontsize=9)
+        ax.set_title(f"{head}: ECE {metrics['calibration'][head]['ece']:.3f} (numbers: statements per bin)", fontsize=9)
         ax.legend(fontsize=7, loc="upper left")
     names.append("reliability.png")
     _save(fig, out_dir / names[-1])
@@ -913,7 +976,7 @@ def _write_figures(out_dir: Path, ev: _Evaluation, metrics: dict, sweeps: dict) 
     baselines = metrics["classification"]["baselines"]
     fig, axes = _figure(8.5, 3.6, ncols=2)
     for ax, head in zip(axes, HEADS):
-        labels = list(baselines)
+        labels = _ordered(baselines)
         values = [baselines[b][head]["macro_f1"] for b in labels]
         errors = [baselines[b][head].get("macro_f1_sd", 0.0) for b in labels]
         ax.barh(range(len(labels)), values, xerr=errors, color=["tab:green" if b == "shipped" else "tab:grey" for b in labels])
@@ -928,9 +991,393 @@ def _write_figures(out_dir: Path, ev: _Evaluation, metrics: dict, sweeps: dict) 
 
 
 # ================================================================================ reports
+def _at(metrics: dict, path: str):
+    """``metrics`` at a dotted ``path`` (keys may contain '+'), or None."""
+    value = metrics
+    for key in path.split("."):
+        if not isinstance(value, dict) or key not in value:
+            return None
+        value = value[key]
+    return value
+
+
+def _n(value, digits: int = 3) -> str:
+    return "–" if value is None else f"{value:.{digits}f}"
+
+
+def _pct(value) -> str:
+    return "–" if value is None else f"{value:.0%}"
+
+
+def _table(header: list[str], rows: list[list]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
 def render_report(metrics: dict) -> str:
-    return "# stub\n"
+    """REPORT.md from a metrics.json dict (a full run, a quick run, or both)."""
+    if "classification" not in metrics:
+        quick = metrics.get("quick", {})
+        return (f"# smgov-nlp evaluation (quick check only)\n\nNo full evaluation in this folder yet: run "
+                f"`{FULL_COMMAND}`.\n\n" + _quick_section(quick, None))
+    m = metrics
+    protocol = m["protocol"]
+    same = ("the same corpus" if m["model_matches_data"] else
+            "**another corpus: retrain with `smgov train` before quoting the real-text and duplicate-idea figures**")
+    minutes = f"about {_minutes(m.get('run_seconds'))} on 2 cores"
+    parts = [f"""# smgov-nlp evaluation
+
+Every number here comes from one command and is also in [`metrics.json`](metrics.json). Regenerate with
+
+```bash
+{FULL_COMMAND}           # full protocol ({protocol['folds']} folds × {protocol['repeats']} repeats), {minutes}
+{QUICK_COMMAND}   # the CI freshness check (5 folds × 1 repeat): fills only the "quick" figures
+```
+
+smgov-nlp {m['package_version']} · model `{m['model']}` · corpus hash `{m['data_hash'][:12]}` ·
+model trained on `{str(m['model_data_hash'])[:12]}` ({same}) · run time {m.get('run_seconds')} s.
+"""]
+    parts.append(_headline(m))
+    parts.append(_protocol_text(m))
+    parts.append(_baselines_text(m))
+    parts.append(_per_class_text(m))
+    parts.append(_cross_lingual_text(m))
+    parts.append(_calibration_text(m))
+    parts.append(_selective_text(m))
+    parts.append(_real_text_text(m))
+    parts.append(_dedupe_text(m))
+    parts.append(_audit_text(m))
+    parts.append(_reviewed_text(m))
+    parts.append(_quick_section(m.get("quick"), m))
+    return "\n\n".join(p.strip() for p in parts if p) + "\n"
+
+
+def _ordered(names) -> list[str]:
+    """Model names in the report's order: baselines, then the shipped variants, then anything else."""
+    order = [*BASELINES, "shipped_tables_only", "shipped"]
+    return sorted(names, key=lambda n: (order.index(n) if n in order else len(order), n))
+
+
+def _minutes(seconds) -> str:
+    return "–" if seconds is None else f"{max(1, round(seconds / 60))} min"
+
+
+def _headline(m: dict) -> str:
+    ship, real, sel, dd = m["classification"]["shipped"], m["classification"]["real_text"], m["selective"], m["dedupe"]
+    rows = []
+    for label, key in (("macro-F1, grouped CV, both languages", None), ("macro-F1, Spanish rows", "es"),
+                       ("macro-F1, English rows", "en")):
+        rows.append([label] + [(_n(ship[h]["macro_f1"]) + f" ± {_n(ship[h].get('macro_f1_sd'))}") if key is None
+                               else _n(ship[h]["per_lang"][key]) for h in HEADS])
+    rows.append(["accuracy, grouped CV"] + [_n(ship[h]["accuracy"]) for h in HEADS])
+    rows.append([f"expected calibration error ({ECE_BINS} bins)"] + [_n(m["calibration"][h]["ece"]) for h in HEADS])
+    rows.append([f"macro-F1 on real text ({real['rows']} statements)"] + [_n(real[h]["macro_f1"]) for h in HEADS])
+    text = _table(["", "layer", "type"], rows)
+    accept = (f"**{_pct(sel['auto_accept_share'])}** of statements auto-accepted (both heads above their thresholds), "
+              f"**{_pct(sel['auto_accept_accuracy'])}** of them right on both heads "
+              f"(target: ≥ {_pct(sel['target']['share'])} at ≥ {_pct(sel['target']['accuracy'])}: "
+              f"{'met' if sel['met_target'] else '**not met**, see [Selective prediction](#selective-prediction)'}).")
+    dedupe = (f"Duplicate ideas (paraphrase test set, within type): pairwise F1 **{_n(dd['test']['pair_f1'])}**, "
+              f"ARI {_n(dd['test']['ari'])}; {dd['test']['predicted_ideas']} ideas found for "
+              f"{dd['test']['gold_ideas']} real ones.")
+    sd = "± is the standard deviation over the repeats."
+    return f"## Headline numbers\n\n{text}\n\n{sd}\n\n- {accept}\n- {dedupe}"
+
+
+def _protocol_text(m: dict) -> str:
+    p = m["protocol"]
+    return f"""## How it was measured
+
+- **Rows scored**: the {p['scored_rows']} hand-coded rows with role `table` (the paper's 122 ideas and the
+  project's Spanish versions) or `reviewed`. The other rows of the {p['corpus_rows']}-row corpus (project
+  paraphrases, paper prose, layer definitions) are only ever trained on.
+- **Folds**: `StratifiedGroupKFold` on the layer of the scored rows with the idea (`group`) as the group, so an
+  idea's English row, Spanish row, paraphrases and prose are always on the same side. {p['folds']} folds ×
+  {p['repeats']} repeats (seeds {', '.join(str(s) for s in p['seeds'])}). Each fold trains on every labelled row whose idea
+  is outside the test fold and scores each test-fold row once; macro-F1 is computed per repeat over all scored
+  rows (unweighted by how often the workshop raised an idea) and averaged over the repeats.
+- **Shipped configuration**: `StatementClassifier(**config['classifier'])` of the shipped model
+  (`{json.dumps(m['shipped_config'], sort_keys=True)}`), refitted in each fold, lexical block and
+  thresholds included. Every model in the comparison uses the same folds and training rows."""
+
+
+def _baselines_text(m: dict) -> str:
+    c = m["classification"]
+    rows = []
+    for name in _ordered(c["baselines"]):
+        scores = c["baselines"][name]
+        rows.append([f"`{name}`"] + [f"{_n(scores[h]['macro_f1'])} ({_n(scores[h]['per_lang']['es'])} / "
+                                     f"{_n(scores[h]['per_lang']['en'])})" for h in HEADS])
+    notes = "\n".join(f"- `{name}`: {c['baseline_notes'][name]}" for name in _ordered(c["baselines"])
+                      if name in c["baseline_notes"])
+    skipped = "\n".join(f"- `{name}` not run: {why}" for name, why in c.get("baselines_skipped", {}).items())
+    figure = "\n\n![macro-F1 per model](baselines.png)" if "baselines.png" in m.get("figures", []) else ""
+    return (f"## Baselines (same folds, same training rows)\n\nMacro-F1 over all scored rows, "
+            f"(Spanish / English) in brackets.\n\n{_table(['model', 'layer', 'type'], rows)}\n\n{notes}"
+            + (f"\n{skipped}" if skipped else "") + figure)
+
+
+def _per_class_text(m: dict) -> str:
+    ship = m["classification"]["shipped"]
+    out = ["## Per class (shipped configuration)"]
+    for head, classes in HEADS.items():
+        report = ship[head]["per_class"]
+        rows = [[f"`{c}`", _n(report[c]["precision"]), _n(report[c]["recall"]), _n(report[c]["f1-score"]),
+                 int(report[c]["support"])] for c in classes]
+        out.append(f"**{head}**\n\n" + _table(["class", "precision", "recall", "F1", "rows"], rows))
+        if f"confusion_{head}.png" in m.get("figures", []):
+            out.append(f"![{head} confusion matrix](confusion_{head}.png)")
+    out.append("Confusion matrices are pooled over the folds of the first repeat; rows are the hand-coded label.")
+    return "\n\n".join(out)
+
+
+def _cross_lingual_text(m: dict) -> str:
+    cross = m["classification"]["cross_lingual"]
+    rows = []
+    for direction, r in cross.items():
+        source, target = direction.split("_to_")
+        rows.append([f"train {source} → test {target}"] + [
+            f"{_n(r[h]['macro_f1'])} (both languages: {_n(r['both_languages'][h]['macro_f1'])})" for h in HEADS])
+    return ("## Cross-lingual transfer\n\nTrained on one language's rows of the training ideas, scored on the other "
+            "language's table rows of the held-out ideas (same folds). In brackets: the shipped configuration trained "
+            "on both languages, scored on the same rows.\n\n" + _table(["", "layer macro-F1", "type macro-F1"], rows))
+
+
+def _calibration_text(m: dict) -> str:
+    cal = m["calibration"]
+    rows = [[head, _n(cal[head]["ece"]), _n(cal[head]["mean_confidence"]), _n(cal[head]["accuracy"])] for head in HEADS]
+    words = []
+    for head in HEADS:
+        gap = cal[head]["mean_confidence"] - cal[head]["accuracy"]
+        kind = "overconfident" if gap > 0.02 else "underconfident" if gap < -0.02 else "about right on average"
+        words.append(f"the {head} head is {kind} ({_pct(cal[head]['mean_confidence'])} mean confidence, "
+                     f"{_pct(cal[head]['accuracy'])} accuracy)")
+    figure = "\n\n![reliability diagrams](reliability.png)" if "reliability.png" in m.get("figures", []) else ""
+    return ("## Calibration\n\nTop-label expected calibration error over " + str(ECE_BINS) + " equal-width bins, from the "
+            "shipped configuration's out-of-fold probabilities on the scored rows (mean over repeats; the diagram "
+            "pools all repeats). On held-out ideas " + "; ".join(words) + ".\n\n"
+            + _table(["head", "ECE", "mean confidence", "accuracy"], rows) + figure)
+
+
+def _selective_text(m: dict) -> str:
+    sel = m["selective"]
+    cal = m["calibration"]
+    target = sel["target"]
+    head_rows = [[head, _n(h["threshold_mean"]) + f" ({_n(h['threshold_min'])}–{_n(h['threshold_max'])})",
+                  _pct(h["share"]), _pct(h["accuracy"])] for head, h in sel["per_head"].items()]
+    curve = [[f"{float(c):.0%}", _pct(a)] for c, a in sel["accuracy_at_coverage"].items()]
+    text = [f"""## Selective prediction
+
+A statement is auto-accepted when both heads' confidences reach their thresholds; it is right when both heads
+are. **Nested**: each outer fold uses the thresholds its own classifier chose inside `fit` (the lowest
+confidence at which its grouped out-of-fold predictions reach {_pct(target['accuracy'])}), applied to the
+held-out ideas.
+
+| | share auto-accepted | accuracy of accepted (both heads) |
+|---|---|---|
+| nested, both heads | **{_pct(sel['auto_accept_share'])}** | **{_pct(sel['auto_accept_accuracy'])}** |
+| target | ≥ {_pct(target['share'])} | ≥ {_pct(target['accuracy'])} |
+
+Per head (threshold: mean over folds, range in brackets):
+
+{_table(['head', 'threshold', 'share accepted', 'accuracy of accepted'], head_rows)}
+
+Accuracy (both heads right) of the most confident statements, ranking by the lower of the two confidences,
+out-of-fold, all repeats pooled:
+
+{_table(['most confident', 'accuracy'], curve)}"""]
+    if "selective.png" in m.get("figures", []):
+        text.append("![accuracy against coverage](selective.png)")
+    text.append(_selective_account(sel, cal, m))
+    return "\n\n".join(text)
+
+
+def _selective_account(sel: dict, cal: dict, m: dict) -> str:
+    """The honest account: met or not, by how far, and what the numbers say about why.
+
+    Every sentence is built from the measured numbers; conclusions are only drawn when they hold.
+    """
+    target = sel["target"]
+    share, accuracy = sel["auto_accept_share"], sel["auto_accept_accuracy"]
+    if sel["met_target"]:
+        return f"**The target is met**: {_pct(share)} auto-accepted at {_pct(accuracy)} accuracy on held-out ideas."
+    first = (f"**The target is not met.** On held-out ideas the shipped configuration auto-accepts {_pct(share)} of "
+             f"statements (target ≥ {_pct(target['share'])})"
+             + (f", and {_pct(accuracy)} of those are right on both heads (target ≥ {_pct(target['accuracy'])})."
+                if accuracy is not None else ", so there is no accuracy to report."))
+    why = []
+    joint = sel["joint_accuracy_all"]
+    why.append(f"Both heads are right on {_pct(joint)} of held-out statements (layer {_pct(cal['layer']['accuracy'])}, "
+               f"type {_pct(cal['type']['accuracy'])}). Accepting {_pct(target['share'])} of them at "
+               f"{_pct(target['accuracy'])} needs a confidence that ranks the right ones first.")
+    oracle, top = sel["oracle_coverage_at_target"], sel["accuracy_at_coverage"]
+    why.append(f"Even in hindsight, with one threshold on the lower confidence chosen on these out-of-fold predictions "
+               f"themselves, the largest share that is {_pct(target['accuracy'])} right is {_pct(oracle)}. The most "
+               f"confident 10% are {_pct(top.get('0.1'))} right, the most confident half {_pct(top.get('0.5'))}"
+               + (": the confidence barely separates right from wrong." if (top.get("0.1") or 0) < joint + 0.1 else "."))
+    protocol = m.get("protocol", {})
+    if protocol.get("corpus_rows"):
+        aux = 1 - protocol["scored_rows"] / protocol["corpus_rows"]
+        heads = "; ".join(f"{head}: {_pct(h['share'])} of statements pass its threshold, {_pct(h['accuracy'])} of those "
+                          f"right" for head, h in sel["per_head"].items())
+        why.append(f"Each head's threshold is chosen on the grouped out-of-fold predictions over all of its training rows, "
+                   f"{_pct(aux)} of which are project paraphrases, paper prose and layer definitions rather than table "
+                   f"ideas. On the held-out table ideas the thresholds give {heads}.")
+    diag = sel.get("diagnostics")
+    if diag:
+        inner = diag["inner_oof"]
+        parts = [f"{head}: {_pct(i['aux_accuracy_above'])} right on auxiliary rows, {_pct(i['scored_accuracy_above'])} "
+                 f"on table rows, {_pct(i['aux_share_above'])} of them auxiliary" for head, i in inner.items()]
+        dominated = all((i.get("aux_share_above") or 0) > 0.5
+                        and (i.get("aux_accuracy_above") or 0) > (i.get("scored_accuracy_above") or 0) for i in inner.values())
+        why.append("Inside each fit, the training rows at or above the chosen threshold are " + "; ".join(parts) + "."
+                   + (" The thresholds are set mostly by auxiliary rows, which are easier than table ideas."
+                      if dominated else ""))
+        alt = diag["scored_rows_thresholds"]
+        better = (alt["auto_accept_share"] or 0) >= TARGET_SHARE / 2 and (alt["auto_accept_accuracy"] or 0) >= target["accuracy"] - 0.05
+        why.append(f"Choosing the thresholds on the training folds' table rows only (a diagnostic, not what ships) gives "
+                   f"{_pct(alt['auto_accept_share'])} auto-accepted at {_pct(alt['auto_accept_accuracy'])}"
+                   + (", much closer to the target: worth doing in the classifier." if better else
+                      ", so the threshold rule is not the main limit."))
+    for head in HEADS:
+        gap = cal[head]["mean_confidence"] - cal[head]["accuracy"]
+        if gap > 0.02:
+            why.append(f"The {head} head is overconfident on held-out ideas (mean confidence "
+                       f"{_pct(cal[head]['mean_confidence'])}, accuracy {_pct(cal[head]['accuracy'])}, ECE "
+                       f"{_n(cal[head]['ece'])}); its temperature is fitted on all training rows too.")
+    audit = m.get("label_audit", {})
+    if audit.get("layer"):
+        why.append(f"Some of the gap may be in the labels: the label audit flags {audit['layer']['flagged_ideas']} of "
+                   f"{audit['layer']['ideas']} ideas for layer and {audit['type']['flagged_ideas']} for type (some flags "
+                   "are the model's errors; see [LABEL_AUDIT.md](LABEL_AUDIT.md)).")
+    text = "\n".join([first, "", "Why, from the numbers above:", ""] + [f"- {w}" for w in why])
+    if (share or 0) < 0.1:
+        text += ("\n\nIn practice nearly every statement goes to review: what the tool offers is the pre-filled "
+                 "suggestion, its confidence and its nearest examples, not unattended coding.")
+    return text
+
+
+def _real_text_text(m: dict) -> str:
+    real = m["classification"]["real_text"]
+    rows = []
+    for head in HEADS:
+        r = real[head]
+        rows.append([head, _n(r["macro_f1"]), _n(r["accuracy"]), _n(r["per_lang"]["es"]), _n(r["per_lang"]["en"]),
+                     _n(r["ece"]), f"{_pct(r['auto_accept_share'])} at {_pct(r['auto_accept_accuracy'])}"])
+    joint = real["joint"]
+    base = [[f"`{name}`"] + [_n(real["baselines"][name][h]["macro_f1"]) for h in HEADS]
+            for name in _ordered(real["baselines"])]
+    return (f"## Real text\n\n`data/dev/real_text.csv`: {real['rows']} formal statements from government social media "
+            f"guidelines and papers (never trained on or tuned on), scored with the shipped model `{real['model']}` "
+            f"and its thresholds.\n\n"
+            + _table(["head", "macro-F1", "accuracy", "macro-F1 es", "macro-F1 en", "ECE", "auto-accepted (accuracy)"], rows)
+            + f"\n\nBoth heads right on {_pct(joint['accuracy'])}; both heads auto-accepted on "
+              f"{_pct(joint['auto_accept_share'])}, {_pct(joint['auto_accept_accuracy'])} of those right.\n\n"
+              "The same models trained on the whole corpus (the shipped model as loaded; the others refitted):\n\n"
+            + _table(["model", "layer macro-F1", "type macro-F1"], base))
+
+
+def _dedupe_text(m: dict) -> str:
+    dd = m["dedupe"]
+    rows = []
+    for key, label in (("test", "test, within type (headline)"), ("test_no_by", "test, no blocks"),
+                       ("tune", "tune, within type"), ("tune_no_by", "tune, no blocks")):
+        r = dd[key]
+        rows.append([label, _n(r["pair_precision"]), _n(r["pair_recall"]), f"**{_n(r['pair_f1'])}**" if key == "test"
+                     else _n(r["pair_f1"]), _n(r["ari"]), f"{r['predicted_ideas']} / {r['gold_ideas']}", _n(r["size_mae"], 2)])
+    figure = "\n\n![threshold sweep](dedupe_sweep.png)" if "dedupe_sweep.png" in m.get("figures", []) else ""
+    oracle = dd.get("oracle_test", {})
+    test = dd["test"]
+    return (f"## Duplicate ideas\n\n`data/dev/paraphrase_test.csv` ({test['statements']} statements, {test['gold_ideas']} "
+            f"ideas, Spanish and English, with hard negatives), grouped with `model.idea_vectors` at the shipped "
+            f"thresholds: {_n(dd['threshold'])} within type (`--by type`, as precode groups; the blocks are the set's "
+            f"{dd['blocks']}) and {_n(dd['threshold_no_by'])} without blocks, both tuned on the tune split only.\n\n"
+            + _table(["split", "pair precision", "pair recall", "pair F1", "ARI", "ideas found / real", "idea-size error"], rows)
+            + "\n\nIdea-size error: mean over statements of |size of the idea it was put in − size of its real idea|. "
+            f"For reference only, the best threshold on the test split itself would give pairwise F1 "
+            f"{_n(_at(oracle, 'within_type.pair_f1'))} within type and {_n(_at(oracle, 'no_by.pair_f1'))} without blocks."
+            + figure)
+
+
+def _audit_text(m: dict) -> str:
+    audit = m.get("label_audit", {})
+    if "layer" not in audit:
+        return ""
+    rows = [[head, audit[head]["ideas"], audit[head]["flagged_ideas"], audit[head]["flagged_in_both_languages"],
+             audit[head]["suggested_differs"], _n(audit[head]["mean_quality"])] for head in HEADS]
+    return ("## Label audit\n\ncleanlab on the shipped configuration's out-of-fold probabilities of the table rows lists "
+            "the hand-coded ideas the model most doubts. They are prompts for discussion, not corrections: see "
+            "[LABEL_AUDIT.md](LABEL_AUDIT.md).\n\n"
+            + _table(["head", "ideas", "flagged ideas", "flagged in both languages", "another label suggested",
+                      "mean label quality"], rows))
+
+
+def _reviewed_text(m: dict) -> str:
+    rev = m.get("reviewed", {})
+    if not rev.get("rows"):
+        return ("## Reviewed corrections\n\nNo reviewed decisions in `data/labeled/reviewed.csv` yet, so there is "
+                "nothing to compare. Once there are, this section shows the table-row scores with and without them.")
+    rows = [[head, _n(rev["without_reviewed"][head]["macro_f1"]), _n(rev["with_reviewed"][head]["macro_f1"]),
+             f"{rev['delta_macro_f1'][head]:+.3f}"] for head in HEADS]
+    return (f"## Reviewed corrections\n\n{rev['rows']} reviewed decisions. Same folds; scored on the held-out table "
+            "rows, so a reviewed statement is never in its own training data.\n\n"
+            + _table(["head", "macro-F1 without reviewed rows", "with reviewed rows", "change"], rows))
+
+
+QUICK_PATHS = ("classification.shipped.layer.macro_f1", "classification.shipped.type.macro_f1",
+               "classification.shipped.layer.per_lang.es", "classification.shipped.layer.per_lang.en",
+               "classification.shipped.type.per_lang.es", "classification.shipped.type.per_lang.en",
+               "classification.real_text.layer.macro_f1", "classification.real_text.type.macro_f1",
+               "selective.auto_accept_share", "selective.auto_accept_accuracy",
+               "dedupe.test.pair_f1", "dedupe.test.ari")
+
+
+def _quick_section(quick: dict | None, full: dict | None) -> str:
+    if not quick:
+        return f"## Quick check\n\nNot run yet: `{QUICK_COMMAND}`."
+    rows = [[f"`{path}`", _n(_at(quick, path)), _n(_at(full, path)) if full else "–"] for path in QUICK_PATHS]
+    same = quick.get("data_hash") == (full or {}).get("data_hash")
+    return (f"## Quick check\n\n`{QUICK_COMMAND}` ({quick['protocol']['folds']} folds × {quick['protocol']['repeats']} "
+            f"repeat, no MiniLM baselines, {quick.get('run_seconds')} s) writes only the `quick` section of metrics.json. "
+            "`tests/test_evaluate.py` recomputes it and fails when it drifts, so this folder cannot silently go stale."
+            + ("" if same or not full else " **The quick and full runs used different corpora.**")
+            + "\n\n" + _table(["metric", "quick", "full"], rows))
 
 
 def _label_audit_markdown(audit: dict, metrics: dict) -> str:
-    return "# stub\n"
+    summary = audit["summary"]
+    out = [f"""# Label audit: hand-coded ideas the model doubts
+
+Generated by `{FULL_COMMAND}` (smgov-nlp {metrics['package_version']}, corpus `{metrics['data_hash'][:12]}`).
+
+**How to use this list.** Each idea below is one to which the shipped configuration, trained without that idea,
+gives a low probability for its hand-coded label. Read it as a question for the research team, not as a correction:
+is this idea really the given label, or the suggested one, or both? The paper's coding (`tables_en.csv`) stays as it is; an idea
+that fits two labels is worth noting as ambiguous when the framework is taught, and a clear slip can be discussed
+with the authors. Ideas flagged in both languages are the stronger prompts, since two versions of the idea point the
+same way. The model is only moderately accurate (layer macro-F1 {_n(_at(metrics, 'classification.shipped.layer.macro_f1'))},
+type {_n(_at(metrics, 'classification.shipped.type.macro_f1'))}), so many flags will turn out to be the model's mistakes.
+
+Method: {summary['method']}. `quality` is cleanlab's self-confidence score, the model's mean out-of-fold probability of
+the given label (0–1, lower = more doubtful); `p` is its probability of the suggested label. Ideas are ranked by
+quality, most doubtful first. `flagged in` says which language versions cleanlab flagged.
+"""]
+    for head in HEADS:
+        table = audit["ideas"][head]
+        s = summary[head]
+        out.append(f"## {head}\n\n{s['flagged_ideas']} of {s['ideas']} ideas flagged "
+                   f"({s['flagged_in_both_languages']} in both languages).")
+        if not len(table):
+            continue
+        rows = []
+        for rank, r in enumerate(table.itertuples(), start=1):
+            rows.append([rank, f"`{r.idea}`", f"`{r.given}`", f"`{r.suggested}` ({r.suggested_proba:.2f})"
+                         if r.suggested != r.given else "(same)", f"{r.quality:.2f}", r.flagged_in,
+                         _cell(r.en), _cell(r.es)])
+        out.append(_table(["#", "idea", "given", "suggested (p)", "quality", "flagged in", "English", "Spanish"], rows))
+    return "\n\n".join(out) + "\n"
+
+
+def _cell(text: str) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")

@@ -17,8 +17,8 @@ Three blocks are joined side by side, so one linear head learns from all of them
   lemmatisation, so "permiten" and "permitir" count alike. It mostly serves the
   ``type`` head.
 
-Lemmas come from the ``lemma_lookup`` tables of ``spacy-lookups-data`` (through a blank
-spaCy pipeline). spaCy is imported lazily, once per process, and each word's lemma is
+Lemmas come from the ``lemma_lookup`` tables of ``spacy-lookups-data`` (the tables a blank
+spaCy pipeline's ``lookup`` lemmatizer uses), read as plain dicts. spaCy is imported lazily, once per process, and each word's lemma is
 memoised, so the lexical and cue path costs tens of microseconds per statement.
 """
 
@@ -42,26 +42,23 @@ _ES_INFINITIVE = re.compile(r"(?:ar|er|ir)$")
 
 # Cross-lingual cue lexicon for the statement type (matched on accent-stripped words and lemmas).
 CUE_WORDS: dict[str, str] = {
-    "risk": """lack lacking absence absent insufficient limited limitation poor fear risk risks threat danger
-        inappropriate inadequate misuse theft abuse resistance difficult difficulty problem problems failure loss
-        lose excessive overload saturation unclear uncertainty vulnerable vulnerability criticism distrust mistrust
-        only not no without barrier barriers cost costs attack attacks manipulation rumor rumors negative
-        falta carencia ausencia insuficiente limitado limitación escaso escasa miedo temor riesgo riesgos amenaza
-        peligro inapropiado inadecuado mal robo abuso resistencia difícil dificultad problema problemas fallo falla
-        pérdida perder excesivo saturación incertidumbre vulnerable vulnerabilidad crítica desconfianza solo sólo
-        no sin barrera barreras costo costos ataque ataques manipulación rumor rumores negativo""",
-    "benefit": """allow allows enable enables permit permits facilitate facilitates improve improves increase increases
-        contribute contributes help helps benefit benefits opportunity support supports encourage encourages provide
-        provides reduce reduces better faster cheaper greater more
-        permitir permite permiten posibilitar facilitar facilita mejorar mejora aumentar aumenta contribuir contribuye
-        ayudar ayuda beneficio beneficios oportunidad apoyar apoya fomentar fomenta proporcionar proporciona dar
+    "risk": """lack lacking absence absent insufficient limited limitation poor risk risks threat danger inadequate
+        misuse abuse resistance difficult difficulty problem problems failure loss lose excessive overload
+        unclear uncertainty vulnerable vulnerability distrust mistrust not no without barrier barriers cost
+        costs attack attacks manipulation rumor rumors negative falta carencia ausencia insuficiente
+        limitado limitación escaso escasa riesgo riesgos amenaza peligro inadecuado mal abuso resistencia
+        difícil dificultad problema problemas fallo falla pérdida perder excesivo incertidumbre vulnerable
+        vulnerabilidad desconfianza no sin barrera barreras costo costos ataque ataques manipulación rumor
+        rumores negativo""",
+    "benefit": """allow allows enable enables permit permits facilitate facilitates improve improves help helps
+        benefit benefits opportunity support supports encourages provide provides reduce reduces better
+        faster cheaper greater more permitir permite permiten posibilitar facilitar facilita mejorar mejora
+        ayudar ayuda beneficio beneficios oportunidad apoyar apoya fomenta proporcionar proporciona dar
         reducir reduce mejor mayor más""",
-    "strategy": """should must need needs necessary define establish create develop design include review assess
-        evaluate identify organize promote implement train training plan adopt build integrate assign map monitor
-        start renew ensure consider
-        debe deben deberían necesario necesita definir establecer crear desarrollar diseñar incluir revisar evaluar
-        identificar organizar promover implementar capacitar capacitación planear adoptar construir integrar asignar
-        mapear monitorear empezar renovar asegurar considerar""",
+    "strategy": """should must need needs necessary establish create develop design evaluate implement train training
+        plan adopt monitor ensure consider debe deben deberían necesario necesita establecer crear
+        desarrollar diseñar implementar capacitar capacitación planear adoptar monitorear asegurar
+        considerar""",
 }
 CUE_FEATURES: tuple[str, ...] = tuple(
     f"{kind}_{where}" for kind in CUE_WORDS for where in ("any", "first")
@@ -74,21 +71,23 @@ def strip_accents(text: str) -> str:
 
 
 _CUE_SETS = {kind: frozenset(strip_accents(w) for w in words.split()) for kind, words in CUE_WORDS.items()}
-_TABLES: dict[str, object] = {}
+_TABLES: dict[str, dict] = {}
 _TABLES_LOCK = threading.Lock()
 
 
-def _lemma_table(lang: str):
-    """The spaCy ``lemma_lookup`` table for ``es`` or ``en``, loaded once per process (lazy spaCy import)."""
+def _lemma_table(lang: str) -> dict:
+    """The ``lemma_lookup`` table of spacy-lookups-data for ``es`` or ``en`` as a plain dict, loaded once per process.
+
+    Read straight from the package's data file (what ``spacy.blank(lang)`` + the ``lookup``
+    lemmatizer would load), which avoids building a spaCy ``Table`` of half a million entries.
+    """
     if lang not in _TABLES:
         with _TABLES_LOCK:
             if lang not in _TABLES:
-                import spacy
+                import spacy_lookups_data
+                from spacy.util import load_language_data
 
-                nlp = spacy.blank(lang)
-                nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
-                nlp.initialize()
-                _TABLES[lang] = nlp.get_pipe("lemmatizer").lookups.get_table("lemma_lookup")
+                _TABLES[lang] = dict(load_language_data(getattr(spacy_lookups_data, lang)["lemma_lookup"]))
     return _TABLES[lang]
 
 
@@ -110,6 +109,12 @@ def lemmatize(text: str, lang: str | None = None) -> list[str]:
     return [lemma(w, lang) for w in _WORD.findall(text.lower())]
 
 
+@lru_cache(maxsize=200_000)
+def _cue_forms(word: str, lang: str) -> tuple[str, str]:
+    """Accent-stripped surface form and lemma of a lower-case word (memoised)."""
+    return strip_accents(word), strip_accents(lemma(word, lang))
+
+
 def cue_features(texts, max_chars: int = MAX_CHARS) -> np.ndarray:
     """The ``(n, 8)`` binary cue block, columns named by :data:`CUE_FEATURES`."""
     texts = _as_texts(texts)
@@ -120,13 +125,13 @@ def cue_features(texts, max_chars: int = MAX_CHARS) -> np.ndarray:
         words = _WORD.findall(text.lower())
         if not words:
             continue
-        plain = [strip_accents(w) for w in words]
-        lemmas = [strip_accents(lemma(w, lang)) for w in words]
+        forms = {f for w in words for f in _cue_forms(w, lang)}
+        first, first_lemma = _cue_forms(words[0], lang)
         for k, cues in enumerate(_CUE_SETS.values()):
-            out[i, 2 * k] = any(w in cues or m in cues for w, m in zip(plain, lemmas))
-            out[i, 2 * k + 1] = plain[0] in cues or lemmas[0] in cues
-        out[i, 6] = lang == "es" and _ES_INFINITIVE.search(plain[0]) is not None
-        out[i, 7] = lang != "es" and lemmas[0] == plain[0] and not plain[0].endswith("s")
+            out[i, 2 * k] = not cues.isdisjoint(forms)
+            out[i, 2 * k + 1] = first in cues or first_lemma in cues
+        out[i, 6] = lang == "es" and _ES_INFINITIVE.search(first) is not None
+        out[i, 7] = lang != "es" and first_lemma == first and not first.endswith("s")
     return out
 
 
@@ -197,7 +202,8 @@ class StatementFeatures(TransformerMixin, BaseEstimator):
     def embed(self, X) -> np.ndarray:
         """The dense embedding block only (what nearest-example search uses)."""
         check_is_fitted(self, "embedder_")
-        return np.asarray(self.embedder_.transform(_as_texts(X)), dtype=np.float32)
+        out = self.embedder_.transform(_as_texts(X))
+        return np.asarray(out.toarray() if sp.issparse(out) else out, dtype=np.float32)
 
     def transform(self, X, embeddings: np.ndarray | None = None):
         check_is_fitted(self, "embedder_")

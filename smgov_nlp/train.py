@@ -31,7 +31,8 @@ def train_model(data_dir: str | Path, out: str | Path, embedder: str = "use", na
     corpus = load_corpus(data_dir)
     classifier = StatementClassifier(embedder=embedder, **params)
     texts = corpus["text"].tolist()
-    classifier.fit(texts, corpus[list(HEADS)], groups=corpus["group"].to_numpy())
+    classifier.fit(texts, corpus[list(HEADS)], groups=corpus["group"].to_numpy(),
+                   calibration_mask=corpus["role"].isin(["table", "reviewed"]).to_numpy())
     ideas = (corpus["origin"] != "paper_definition").to_numpy()
     idea_space = IdeaSpace().fit(classifier.features_.embed(corpus.loc[ideas, "text"].tolist()),
                                  corpus.loc[ideas, "group"].to_numpy())

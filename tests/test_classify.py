@@ -210,8 +210,6 @@ def test_statement_classifier_is_clone_safe(fake_classifier, fake_setup):
 # --- the two-head classifier end to end on the lexical embedder ----------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="StatementFeatures.embed does np.asarray(sparse, dtype=float32), which fails "
-                                        "for the sparse output of the 'tfidf' embedder")
 def test_tfidf_classifier_end_to_end(labeled_table):
     texts = labeled_table["text"].tolist()
     clf = StatementClassifier(embedder="tfidf", cv=3).fit(texts, labeled_table[["layer", "type"]],
