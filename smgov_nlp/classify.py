@@ -18,8 +18,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import minimize_scalar
-from scipy.special import log_softmax, softmax
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold, StratifiedGroupKFold
@@ -102,6 +100,8 @@ class CalibratedHead(ClassifierMixin, BaseEstimator):
                                                 sample_weight=None if sample_weight is None else sample_weight[train])
                 logits[test] = _aligned(_logits(model, X[test]), model.classes_, self.classes_)
         truth = np.searchsorted(self.classes_, y)
+        from scipy.optimize import minimize_scalar
+        from scipy.special import log_softmax
 
         def nll(log_t: float) -> float:
             return -log_softmax(logits[mask] / np.exp(log_t), axis=1)[np.arange(mask.sum()), truth[mask]].mean()
@@ -120,6 +120,13 @@ class CalibratedHead(ClassifierMixin, BaseEstimator):
         return self.classes_[self.predict_proba(X).argmax(1)]
 
 
+def softmax(z: np.ndarray, axis: int = 1) -> np.ndarray:
+    """Row-wise softmax (numpy only: keeps scipy.special off the scoring path)."""
+    z = z - z.max(axis=axis, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=axis, keepdims=True)
+
+
 def _logits(model: LogisticRegression, X) -> np.ndarray:
     scores = model.decision_function(X)
     return np.column_stack([-scores, scores]) / 2 if scores.ndim == 1 else scores
@@ -133,10 +140,11 @@ class StatementClassifier(BaseEstimator):
     ``groups`` used to keep paraphrases of one idea on one side of every split.
     """
 
-    def __init__(self, embedder: str = DEFAULT_EMBEDDER, lexical_weight: float = 0.0, C: float = 4.0,
-                 cv: int = 5, target_accuracy: float = 0.95, random_state: int = 0):
+    def __init__(self, embedder: str = DEFAULT_EMBEDDER, lexical_weight: float = 1.0, cue_weight: float = 0.0,
+                 C: float = 4.0, cv: int = 5, target_accuracy: float = 0.95, random_state: int = 0):
         self.embedder = embedder
         self.lexical_weight = lexical_weight
+        self.cue_weight = cue_weight
         self.C = C
         self.cv = cv
         self.target_accuracy = target_accuracy
@@ -153,7 +161,8 @@ class StatementClassifier(BaseEstimator):
                             else np.asarray(calibration_mask, dtype=bool))
         y = pd.DataFrame(y).reset_index(drop=True)
         groups = np.asarray(groups if groups is not None else np.arange(len(texts)))
-        self.features_ = StatementFeatures(self.embedder, self.lexical_weight).fit(texts)
+        self.features_ = StatementFeatures(embedder=self.embedder, lexical_weight=self.lexical_weight,
+                                           cue_weight=self.cue_weight).fit(texts)
         dense = self.features_.embed(texts) if embeddings is None else embeddings
         features = self.features_.transform(texts, embeddings=dense)
         self.heads_: dict[str, CalibratedHead] = {}

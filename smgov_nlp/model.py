@@ -46,9 +46,18 @@ class Model:
     examples: pd.DataFrame
     example_vectors: np.ndarray
     config: dict
-    idea_space: object = None
+    _idea_space: object = None
     path: Path | None = None
     _norms: np.ndarray | None = field(default=None, repr=False)
+
+    @property
+    def idea_space(self):
+        """The duplicate-idea metric, loaded on first use (scoring never needs it)."""
+        if self._idea_space is None and self.path is not None:
+            import joblib
+
+            self._idea_space = joblib.load(self.path / "idea_space.joblib")
+        return self._idea_space
 
     @property
     def thresholds(self) -> dict[str, float]:
@@ -124,8 +133,7 @@ def load_model(path: str | Path | None = None) -> Model:
                          "retrain it with 'smgov train' using this smgov version") from exc
     examples = pd.read_csv(folder / "examples.csv", dtype=str, keep_default_na=False)
     vectors = np.load(folder / "examples.npy")
-    idea_space = joblib.load(folder / "idea_space.joblib")
-    return Model(classifier, examples, vectors, config, idea_space, folder)
+    return Model(classifier, examples, vectors, config, path=folder)
 
 
 def save_model(model: Model, folder: str | Path, metrics: dict, card: str) -> Path:

@@ -192,7 +192,7 @@ def test_sample_weight(fake_setup):
 
 
 def test_statement_classifier_is_clone_safe(fake_classifier, fake_setup):
-    params = {"embedder": "tfidf", "lexical_weight": 0.5, "C": 2.0, "cv": 3, "target_accuracy": 0.9,
+    params = {"embedder": "tfidf", "lexical_weight": 0.5, "cue_weight": 0.0, "C": 2.0, "cv": 3, "target_accuracy": 0.9,
               "random_state": 1}
     assert clone(StatementClassifier(**params)).get_params() == params
     fresh = clone(fake_classifier)

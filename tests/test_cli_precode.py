@@ -6,6 +6,8 @@ CliRunner runs the typer app in-process; the console script is run in a subproce
 
 from __future__ import annotations
 
+import json
+
 import os
 import subprocess
 import sys
@@ -15,6 +17,8 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 from conftest import REPO
+
+from smgov_nlp.model import default_model_dir
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
@@ -84,7 +88,8 @@ def test_cluster_joins_a_cross_language_pair(runner, tmp_path):
     result = runner.invoke(app, ["cluster", str(source), "--out", str(out)])  # the real model, loaded by the CLI
     assert result.exit_code == 0, result.output
     assert result.stdout == ""
-    assert f"4 rows -> 2 ideas at threshold 0.525 -> {out}" in result.stderr
+    tuned = json.loads((default_model_dir() / "config.json").read_text())["dedupe"]["threshold_no_by"]
+    assert f"4 rows -> 2 ideas at threshold {tuned:.3f} -> {out}" in result.stderr
     frame = read(out)
     assert list(frame.columns) == ["id", "text", "mesa", *OUTPUT_COLUMNS]
     assert frame["id"].tolist() == ["a", "b", "c", "d"]
@@ -121,7 +126,8 @@ def test_cluster_by_type_keeps_risks_apart_from_strategies(runner, loaded, tmp_p
     assert runner.invoke(app, ["cluster", str(source), "-o", str(together)]).exit_code == 0
     result = runner.invoke(app, ["cluster", str(source), "-o", str(apart), "--by", "type"])
     assert result.exit_code == 0, result.output
-    assert "at threshold 0.425" in result.stderr
+    tuned = json.loads((default_model_dir() / "config.json").read_text())["dedupe"]["threshold"]
+    assert f"at threshold {tuned:.3f}" in result.stderr
     without_by, by_type = read(together)["idea_id"], read(apart)["idea_id"]
     assert without_by[0] == without_by[1]  # identical text: one idea when types are not kept apart
     assert by_type[0] != by_type[1] and by_type[0] != by_type[2]
