@@ -1,0 +1,33 @@
+"""The README's quality figures are the ones in evaluation/metrics.json (no number without a script)."""
+
+import json
+
+from conftest import REPO
+
+METRICS = json.loads((REPO / "evaluation" / "metrics.json").read_text(encoding="utf-8"))
+README = (REPO / "README.md").read_text(encoding="utf-8")
+
+
+def value(path: str):
+    node = METRICS
+    for key in path.split("."):
+        node = node[key]
+    return node
+
+
+def test_readme_quotes_the_committed_classification_figures():
+    paths = [
+        "classification.shipped.layer.macro_f1", "classification.shipped.type.macro_f1",
+        "classification.shipped.layer.per_lang.es", "classification.shipped.layer.per_lang.en",
+        "classification.shipped.type.per_lang.es", "classification.shipped.type.per_lang.en",
+        "classification.baselines.use_lr.layer.macro_f1", "classification.baselines.tfidf_lr.layer.macro_f1",
+        "classification.real_text.layer.macro_f1", "classification.real_text.type.macro_f1",
+        "calibration.layer.ece", "calibration.type.ece",
+    ]
+    missing = [p for p in paths if f"{value(p):.3f}" not in README]
+    assert not missing, f"README does not quote {missing}; update it from evaluation/metrics.json"
+
+
+def test_readme_quotes_the_committed_dedupe_figures():
+    for path in ("dedupe.test.pair_f1", "dedupe.test.ari", "dedupe.threshold", "dedupe.test.pair_precision"):
+        assert f"{value(path):.3f}".rstrip("0") in README, path
