@@ -98,7 +98,7 @@ class CalibratedHead(ClassifierMixin, BaseEstimator):
             for train, test in grouped_splits(y, groups, self.cv, self.random_state):
                 model = clone(self._base()).fit(X[train], y[train],
                                                 sample_weight=None if sample_weight is None else sample_weight[train])
-                logits[test] = _aligned(_logits(model, X[test]), model.classes_, self.classes_)
+                logits[test] = align_columns(_logits(model, X[test]), model.classes_, self.classes_)
         truth = np.searchsorted(self.classes_, y)
         from scipy.optimize import minimize_scalar
         from scipy.special import log_softmax
@@ -177,7 +177,7 @@ class StatementClassifier(BaseEstimator):
             model.fit(features[labelled], target[labelled], groups=groups[labelled], sample_weight=weights,
                       calibration_mask=calibrate)
             self.heads_[head] = model
-            self.oof_[head] = _aligned(model.oof_proba_, model.classes_, classes)
+            self.oof_[head] = align_columns(model.oof_proba_, model.classes_, classes)
             correct = np.asarray(classes)[self.oof_[head].argmax(1)] == target[labelled]
             self.thresholds_[head] = choose_threshold(self.oof_[head][calibrate].max(1), correct[calibrate],
                                                       self.target_accuracy)
@@ -188,7 +188,7 @@ class StatementClassifier(BaseEstimator):
         """Calibrated probabilities per head, columns in the order of ``labels.HEADS``."""
         check_is_fitted(self, "heads_")
         features = self.features_.transform(_as_texts(X), embeddings=embeddings)
-        return {head: _aligned(model.predict_proba(features), model.classes_, HEADS[head])
+        return {head: align_columns(model.predict_proba(features), model.classes_, HEADS[head])
                 for head, model in self.heads_.items()}
 
     def predict(self, X, embeddings: np.ndarray | None = None) -> pd.DataFrame:
@@ -201,7 +201,7 @@ class StatementClassifier(BaseEstimator):
         return pd.DataFrame(out)
 
 
-def _aligned(proba: np.ndarray, model_classes, classes) -> np.ndarray:
+def align_columns(proba: np.ndarray, model_classes, classes) -> np.ndarray:
     """Reorder (and zero-fill) probability columns to ``classes``."""
     out = np.zeros((proba.shape[0], len(classes)))
     index = {c: i for i, c in enumerate(classes)}

@@ -13,7 +13,7 @@ import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -67,7 +67,7 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _main(
-    version: Annotated[Optional[bool], typer.Option("--version", callback=_version, is_eager=True,
+    version: Annotated[bool | None, typer.Option("--version", callback=_version, is_eager=True,
                                                     help="Show the version and exit.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars or status messages.")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log what the library does.")] = False,
@@ -82,7 +82,7 @@ def score_cli(
     input: Annotated[Path, typer.Argument(help="CSV, XLSX, JSONL or TXT (one statement per line).")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Output .csv, .xlsx or .jsonl.")],
     text_col: Annotated[str, typer.Option("--text-col", help="Column holding the statements.")] = "text",
-    model: Annotated[Optional[Path], typer.Option("--model", "-m", help="Model folder (default: the bundled model).")] = None,
+    model: Annotated[Path | None, typer.Option("--model", "-m", help="Model folder (default: the bundled model).")] = None,
 ) -> None:
     """Code every statement with layer, type, confidence, needs_review and the nearest hand-coded examples."""
     from .io import count_rows
@@ -115,9 +115,9 @@ def cluster_cli(
     input: Annotated[Path, typer.Argument(help="CSV, XLSX, JSONL or TXT of statements.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Output .csv, .xlsx or .jsonl.")],
     text_col: Annotated[str, typer.Option("--text-col", help="Column holding the statements.")] = "text",
-    by: Annotated[Optional[str], typer.Option("--by", help="Group only within each value of this column (e.g. type).")] = None,
-    threshold: Annotated[Optional[float], typer.Option("--threshold", help="Cosine similarity in [0, 1]; higher is stricter (default: tuned).")] = None,
-    model: Annotated[Optional[Path], typer.Option("--model", "-m", help="Model folder (default: the bundled model).")] = None,
+    by: Annotated[str | None, typer.Option("--by", help="Group only within each value of this column (e.g. type).")] = None,
+    threshold: Annotated[float | None, typer.Option("--threshold", help="Cosine similarity in [0, 1]; higher is stricter (default: tuned).")] = None,
+    model: Annotated[Path | None, typer.Option("--model", "-m", help="Model folder (default: the bundled model).")] = None,
 ) -> None:
     """Group statements that express the same idea, across Spanish and English."""
     from .dedupe import cluster_file
@@ -135,9 +135,9 @@ def cluster_cli(
 def precode_cli(
     files: Annotated[list[Path], typer.Argument(help="Transcripts: .txt, .md, .docx notes or .csv/.xlsx exports.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")],
-    model: Annotated[Optional[Path], typer.Option("--model", "-m", help="Model folder (default: the bundled model).")] = None,
-    data: Annotated[Optional[Path], typer.Option("--data", help="Folder with reviewed.csv decisions (default: ./data/labeled).")] = None,
-    threshold: Annotated[Optional[float], typer.Option("--threshold", help="Duplicate-idea threshold (default: tuned).")] = None,
+    model: Annotated[Path | None, typer.Option("--model", "-m", help="Model folder (default: the bundled model).")] = None,
+    data: Annotated[Path | None, typer.Option("--data", help="Folder with reviewed.csv decisions (default: ./data/labeled).")] = None,
+    threshold: Annotated[float | None, typer.Option("--threshold", help="Duplicate-idea threshold (default: tuned).")] = None,
 ) -> None:
     """Pre-code transcripts: statements, consolidated ideas, paper-style tables and a review queue."""
     from .precode import run_precode
@@ -155,7 +155,7 @@ def evaluate_cli(
     quick: Annotated[bool, typer.Option("--quick", help="5 folds x 1 repeat, no [st] baselines; written under 'quick'.")] = False,
     data: Annotated[Path, typer.Option("--data", help="Labeled data folder.")] = Path("data/labeled"),
     dev: Annotated[Path, typer.Option("--dev", help="Dev sets: real_text.csv, paraphrase_tune/test.csv.")] = Path("data/dev"),
-    model: Annotated[Optional[Path], typer.Option("--model", "-m", help="Model folder (default: the bundled model).")] = None,
+    model: Annotated[Path | None, typer.Option("--model", "-m", help="Model folder (default: the bundled model).")] = None,
 ) -> None:
     """Run every measurement the project quotes and write evaluation/metrics.json, REPORT.md and figures."""
     from .evaluate import run_evaluation
@@ -170,11 +170,11 @@ def evaluate_cli(
 # --------------------------------------------------------------------------------------------- review
 @app.command("review")
 def review_cli(
-    queue: Annotated[Optional[Path], typer.Argument(help="A review queue: review_queue.csv from precode, or a score output.")] = None,
-    export: Annotated[Optional[Path], typer.Option("--export", help="Write the queue to an .xlsx to review in a spreadsheet.")] = None,
-    import_: Annotated[Optional[Path], typer.Option("--import", help="Read decisions back from a reviewed .xlsx.")] = None,
-    data: Annotated[Optional[Path], typer.Option("--data", help="Data folder for reviewed.csv (default: ./data/labeled).")] = None,
-    reviewer: Annotated[Optional[str], typer.Option("--reviewer", help="Name recorded with each decision (default: $USER).")] = None,
+    queue: Annotated[Path | None, typer.Argument(help="A review queue: review_queue.csv from precode, or a score output.")] = None,
+    export: Annotated[Path | None, typer.Option("--export", help="Write the queue to an .xlsx to review in a spreadsheet.")] = None,
+    import_: Annotated[Path | None, typer.Option("--import", help="Read decisions back from a reviewed .xlsx.")] = None,
+    data: Annotated[Path | None, typer.Option("--data", help="Data folder for reviewed.csv (default: ./data/labeled).")] = None,
+    reviewer: Annotated[str | None, typer.Option("--reviewer", help="Name recorded with each decision (default: $USER).")] = None,
 ) -> None:
     """Review low-confidence suggestions in the terminal, or round-trip them through a spreadsheet."""
     from . import review

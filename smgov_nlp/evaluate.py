@@ -46,7 +46,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, classification_report, confusion_matrix, f1_score
 
 from . import __version__
-from .classify import StatementClassifier, grouped_splits
+from .classify import StatementClassifier, align_columns, grouped_splits
 from .dataset import corpus_hash, load_corpus
 from .embed import available_cores, make_embedder
 from .errors import SmgovError
@@ -304,14 +304,6 @@ def _mean_dicts(dicts: list[dict]) -> dict:
     return out
 
 
-def _align(proba: np.ndarray, model_classes, classes) -> np.ndarray:
-    out = np.zeros((proba.shape[0], len(classes)))
-    index = {c: i for i, c in enumerate(classes)}
-    for j, c in enumerate(model_classes):
-        out[:, index[c]] = proba[:, j]
-    return out
-
-
 def _require_eval_extras() -> None:
     missing = [name for name in ("matplotlib", "cleanlab") if importlib.util.find_spec(name) is None]
     if missing:
@@ -507,7 +499,7 @@ def _threshold_diagnostics(model: StatementClassifier, task: _Task, data: _Data)
         out["thresholds"][head] = choose_threshold(confidence[scored], correct[scored], model.target_accuracy)
         above = confidence >= model.thresholds_[head]
 
-        def accuracy(mask):
+        def accuracy(mask, correct=correct):
             return float(correct[mask].mean()) if mask.any() else None
 
         out["inner"][head] = {"scored_accuracy": accuracy(scored), "aux_accuracy": accuracy(~scored),
@@ -536,7 +528,7 @@ def _baseline(kind: str, task: _Task, data: _Data, train_texts: list[str], test_
         else:
             estimator = LogisticRegression(C=BASELINE_C, class_weight="balanced", max_iter=5000)
         estimator.fit(X_train[keep], y[keep])
-        proba[head] = _align(estimator.predict_proba(X_test), estimator.classes_, classes)
+        proba[head] = align_columns(estimator.predict_proba(X_test), estimator.classes_, classes)
     return proba
 
 

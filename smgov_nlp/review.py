@@ -38,8 +38,8 @@ from textual.widgets import Footer, Static
 
 from .errors import SmgovError
 from .io import atomic_path, read_table
-from .lang import detect_lang
 from .labels import LAYER_KEYS, LAYER_TITLES, LAYERS, TYPE_KEYS, TYPE_TITLES, TYPES, check_label
+from .lang import detect_lang
 from .store import Decision, DecisionStore, default_reviewer, text_hash, utc_now
 
 QUEUE_OPTIONAL: tuple[str, ...] = (

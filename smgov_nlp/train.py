@@ -6,13 +6,12 @@ import logging
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 from sklearn.metrics import accuracy_score, f1_score
 
-import pandas as pd
-
 from .classify import StatementClassifier
-from .dedupe import DEFAULT_THRESHOLD, TYPE_WEIGHT, IdeaSpace, best_threshold, sweep_thresholds
 from .dataset import corpus_hash, example_bank, load_corpus
+from .dedupe import DEFAULT_THRESHOLD, TYPE_WEIGHT, IdeaSpace, best_threshold, sweep_thresholds
 from .labels import HEADS
 from .model import FORMAT_VERSION, Model, package_version, save_model
 

@@ -7,7 +7,6 @@ CliRunner runs the typer app in-process; the console script is run in a subproce
 from __future__ import annotations
 
 import json
-
 import os
 import subprocess
 import sys
@@ -17,8 +16,6 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 from conftest import REPO
-
-from smgov_nlp.model import default_model_dir
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
@@ -26,6 +23,7 @@ import smgov_nlp.model
 from smgov_nlp.cli import app
 from smgov_nlp.errors import SmgovError
 from smgov_nlp.labels import LAYERS
+from smgov_nlp.model import default_model_dir
 from smgov_nlp.score import predict_statements
 from smgov_nlp.store import COLUMNS as STORE_COLUMNS
 from smgov_nlp.store import Decision, DecisionStore, text_hash

@@ -207,6 +207,6 @@ def test_committed_quick_figures_are_fresh(tmp_path):
                 drift.append(f"{path}: committed {old}, now {new}")
         elif abs(old - new) > TOLERANCE:
             drift.append(f"{path}: committed {old:.4f}, now {new:.4f}")
-    assert not drift, ("evaluation/metrics.json is stale (beyond ±%.2f); regenerate with "
-                       "'smgov evaluate --out evaluation' and 'smgov evaluate --out evaluation --quick':\n  %s"
-                       % (TOLERANCE, "\n  ".join(drift)))
+    listing = "\n  ".join(drift)
+    assert not drift, (f"evaluation/metrics.json is stale (beyond ±{TOLERANCE:.2f}); regenerate with "
+                       f"'smgov evaluate --out evaluation' and 'smgov evaluate --out evaluation --quick':\n  {listing}")

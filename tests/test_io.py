@@ -93,7 +93,7 @@ def test_cells_are_strings_never_numbers_or_nan(tmp_path):
 
 def test_txt_one_statement_per_line_blank_lines_kept(tmp_path):
     path = tmp_path / "notas.txt"
-    path.write_bytes("Primera idea\r\n\r\nSecond idea\r\n   \r\núltima".encode("utf-8"))
+    path.write_bytes("Primera idea\r\n\r\nSecond idea\r\n   \r\núltima".encode())
     frame = read_table(path)
     assert list(frame.columns) == ["text"]
     assert frame["text"].tolist() == ["Primera idea", "", "Second idea", "   ", "última"]
@@ -324,7 +324,7 @@ def test_csv_writer_appends_chunks_with_one_header(tmp_path):
 def test_output_is_utf8(tmp_path):
     target = tmp_path / "out.csv"
     write_table(pd.DataFrame({"text": ["Participación ciudadana ¿sí?"]}), target)
-    assert target.read_bytes() == "text\nParticipación ciudadana ¿sí?\n".encode("utf-8")
+    assert target.read_bytes() == "text\nParticipación ciudadana ¿sí?\n".encode()
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".jsonl", ".xlsx"])

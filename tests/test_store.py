@@ -49,7 +49,7 @@ def test_normalize_text_nfc_casefold_whitespace():
 
 
 def test_text_hash_is_sha256_of_normalized_text():
-    expected = hashlib.sha256("falta de capacitación".encode("utf-8")).hexdigest()
+    expected = hashlib.sha256("falta de capacitación".encode()).hexdigest()
     assert text_hash("Falta de capacitación") == expected
     assert text_hash(unicodedata.normalize("NFD", "  FALTA   de\ncapacitación ")) == expected
     assert text_hash("Falta de capacitacion") != expected  # accents matter
