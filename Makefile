@@ -33,6 +33,7 @@ run: $(STAMP)
 
 ## Full test suite, the [st] backend included (what .ci/run calls).
 test: $(STSTAMP)
+	$(PY) -m ruff check smgov_nlp tests scripts
 	$(PY) -m pytest -q
 
 train: $(STAMP)
