@@ -157,3 +157,20 @@ def test_save_and_load_roundtrip(tmp_path, labeled_table):
                                   classifier.predict_proba(texts, embeddings=vectors)["layer"])
     assert (folder / "README.md").read_text(encoding="utf-8") == "# toy\n"
     assert json.loads((folder / "metrics.json").read_text(encoding="utf-8")) == {"layer": {"macro_f1": 0.5}}
+
+
+@pytest.mark.slow
+def test_wheel_ships_the_default_model(tmp_path):
+    """A plain, non-editable `pip install .` has the model: it is inside the wheel."""
+    import subprocess
+    import sys
+    import zipfile
+
+    from conftest import REPO
+
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(tmp_path), str(REPO)],
+                   check=True, capture_output=True)
+    (wheel,) = tmp_path.glob("smgov_nlp-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for name in ("config.json", "classifier.joblib", "examples.csv", "examples.npy", "idea_space.joblib"):
+        assert f"smgov_nlp/models/default/{name}" in names
