@@ -38,6 +38,7 @@ import os
 import platform
 import random
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -391,7 +392,12 @@ class Bench:
         with out_path.open("wb") as out, err_path.open("wb") as err:
             start = time.perf_counter()
             proc = subprocess.Popen(argv, stdout=out, stderr=err, stdin=subprocess.DEVNULL, cwd=cwd, env=self.env(cache))
-            _, status, usage = os.wait4(proc.pid, 0)
+            try:
+                _, status, usage = os.wait4(proc.pid, 0)
+            except BaseException:  # interrupted: do not leave the child running
+                proc.kill()
+                proc.wait()
+                raise
             wall = time.perf_counter() - start
         proc.returncode = os.waitstatus_to_exitcode(status)
         stdout = out_path.read_text(encoding="utf-8", errors="replace")
@@ -525,13 +531,21 @@ def main(argv: list[str] | None = None) -> int:
     bench.say(f"smgov benchmark: {cores()} cores, sizes {sizes}, st sizes {st_sizes}, salt {salt}, temp {bench.tmp}")
     bench.say(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())} "
               "(other work on the machine makes absolute times noisy; the ratios compare back-to-back runs)")
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, _terminate)
+    completed = False
     try:
-        results.update(run_all(bench, sizes, st_sizes, repeats, salt, args))
+        run_all(bench, sizes, st_sizes, repeats, salt, args, results)
+        completed = True
     finally:
         results["machine"]["load_avg_end"] = list(os.getloadavg())
         results["total_seconds"] = round(time.perf_counter() - started, 1)
         results["runs"] = [{**asdict(r), "per_s": r.per_s} for r in bench.runs]
-        if not args.keep_tmp:
+        if not completed:  # keep what was measured, but leave the last complete results in --out-dir alone
+            partial = bench.tmp / "bench.partial.json"
+            partial.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+            bench.say(f"\ninterrupted: partial results in {partial}")
+        elif not args.keep_tmp:
             shutil.rmtree(bench.tmp, ignore_errors=True)
         else:
             bench.say(f"kept {bench.tmp}")
@@ -539,8 +553,13 @@ def main(argv: list[str] | None = None) -> int:
     return 0 if all(t["pass"] is not False for t in results["target_checks"]) else 1
 
 
-def run_all(bench: Bench, sizes: list[int], st_sizes: list[int], repeats: int, salt: str, args) -> dict:
-    out: dict = {"score": [], "cluster": [], "st": [], "cold_start": {}, "precode": {}, "target_checks": []}
+def _terminate(signum, frame):
+    raise SystemExit(128 + signum)
+
+
+def run_all(bench: Bench, sizes: list[int], st_sizes: list[int], repeats: int, salt: str, args, out: dict) -> None:
+    """Every measurement; results go into ``out`` as they are made, so an interrupted run keeps them."""
+    out.update({"score": [], "cluster": [], "st": [], "cold_start": {}, "precode": {}, "target_checks": []})
     tmp = bench.tmp
     say = bench.say
 
@@ -686,7 +705,6 @@ def run_all(bench: Bench, sizes: list[int], st_sizes: list[int], repeats: int, s
 
     if args.profile:
         out["profile"] = profile(bench, sizes, salt, args)
-    return out
 
 
 def measure_st(bench: Bench, csv_path: Path, n: int, st_model: Path | None, use_score: Run) -> dict:
