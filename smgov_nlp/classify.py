@@ -184,6 +184,11 @@ class StatementClassifier(BaseEstimator):
         self.n_features_in_ = 1
         return self
 
+    def embed(self, X) -> np.ndarray:
+        """The sentence embeddings the heads (and nearest-example search) use."""
+        check_is_fitted(self, "features_")
+        return self.features_.embed(X)
+
     def predict_proba(self, X, embeddings: np.ndarray | None = None) -> dict[str, np.ndarray]:
         """Calibrated probabilities per head, columns in the order of ``labels.HEADS``."""
         check_is_fitted(self, "heads_")

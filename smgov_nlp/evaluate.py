@@ -736,7 +736,7 @@ class _Evaluation:
         out = {"rows": len(self.real), "model": self.model.version,
                "note": "the shipped model as loaded (trained on the whole corpus); thresholds from its config"}
         texts = self.real["text"].tolist()
-        real_proba = self.model.classifier.predict_proba(texts, embeddings=self.model.embed(texts))
+        real_proba = self.model.predict_proba(texts, embeddings=self.model.embed(texts))
         langs = self.real["lang"].to_numpy()
         accept = np.ones(len(self.real), dtype=bool)
         joint = np.ones(len(self.real), dtype=bool)

@@ -24,115 +24,13 @@ memoised, so the lexical and cue path costs tens of microseconds per statement.
 
 from __future__ import annotations
 
-import re
-import threading
-import unicodedata
-from functools import lru_cache
-
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from .embed import DEFAULT_EMBEDDER, MAX_CHARS, _as_texts, make_embedder
-from .lang import detect_lang
-
-_WORD = re.compile(r"[^\W\d_]+|\d+", re.UNICODE)
-_ES_INFINITIVE = re.compile(r"(?:ar|er|ir)$")
-
-# Cross-lingual cue lexicon for the statement type (matched on accent-stripped words and lemmas).
-CUE_WORDS: dict[str, str] = {
-    "risk": """lack lacking absence absent insufficient limited limitation poor risk risks threat danger inadequate
-        misuse abuse resistance difficult difficulty problem problems failure loss lose excessive overload
-        unclear uncertainty vulnerable vulnerability distrust mistrust not no without barrier barriers cost
-        costs attack attacks manipulation rumor rumors negative falta carencia ausencia insuficiente
-        limitado limitación escaso escasa riesgo riesgos amenaza peligro inadecuado mal abuso resistencia
-        difícil dificultad problema problemas fallo falla pérdida perder excesivo incertidumbre vulnerable
-        vulnerabilidad desconfianza no sin barrera barreras costo costos ataque ataques manipulación rumor
-        rumores negativo""",
-    "benefit": """allow allows enable enables permit permits facilitate facilitates improve improves help helps
-        benefit benefits opportunity support supports encourages provide provides reduce reduces better
-        faster cheaper greater more permitir permite permiten posibilitar facilitar facilita mejorar mejora
-        ayudar ayuda beneficio beneficios oportunidad apoyar apoya fomenta proporcionar proporciona dar
-        reducir reduce mejor mayor más""",
-    "strategy": """should must need needs necessary establish create develop design evaluate implement train training
-        plan adopt monitor ensure consider debe deben deberían necesario necesita establecer crear
-        desarrollar diseñar implementar capacitar capacitación planear adoptar monitorear asegurar
-        considerar""",
-}
-CUE_FEATURES: tuple[str, ...] = tuple(
-    f"{kind}_{where}" for kind in CUE_WORDS for where in ("any", "first")
-) + ("first_es_infinitive", "first_en_base_form")
-
-
-def strip_accents(text: str) -> str:
-    """``text`` without combining marks (``"regulación"`` → ``"regulacion"``)."""
-    return "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
-
-
-_CUE_SETS = {kind: frozenset(strip_accents(w) for w in words.split()) for kind, words in CUE_WORDS.items()}
-_TABLES: dict[str, dict] = {}
-_TABLES_LOCK = threading.Lock()
-
-
-def _lemma_table(lang: str) -> dict:
-    """The ``lemma_lookup`` table of spacy-lookups-data for ``es`` or ``en`` as a plain dict, loaded once per process.
-
-    Read straight from the package's data file (what ``spacy.blank(lang)`` + the ``lookup``
-    lemmatizer would load), which avoids building a spaCy ``Table`` of half a million entries.
-    """
-    if lang not in _TABLES:
-        with _TABLES_LOCK:
-            if lang not in _TABLES:
-                import spacy_lookups_data
-                from spacy.util import load_language_data
-
-                _TABLES[lang] = dict(load_language_data(getattr(spacy_lookups_data, lang)["lemma_lookup"]))
-    return _TABLES[lang]
-
-
-@lru_cache(maxsize=200_000)
-def lemma(word: str, lang: str) -> str:
-    """Lookup lemma of a lower-case ``word`` (``lang`` ``es``/``en``; ``und`` tries Spanish, then English)."""
-    if lang in ("es", "en"):
-        return _lemma_table(lang).get(word, word)
-    for code in ("es", "en"):
-        found = _lemma_table(code).get(word)
-        if found:
-            return found
-    return word
-
-
-def lemmatize(text: str, lang: str | None = None) -> list[str]:
-    """Lower-case word tokens of ``text`` replaced by their lookup lemmas (language detected when not given)."""
-    lang = lang or detect_lang(text)
-    return [lemma(w, lang) for w in _WORD.findall(text.lower())]
-
-
-@lru_cache(maxsize=200_000)
-def _cue_forms(word: str, lang: str) -> tuple[str, str]:
-    """Accent-stripped surface form and lemma of a lower-case word (memoised)."""
-    return strip_accents(word), strip_accents(lemma(word, lang))
-
-
-def cue_features(texts, max_chars: int = MAX_CHARS) -> np.ndarray:
-    """The ``(n, 8)`` binary cue block, columns named by :data:`CUE_FEATURES`."""
-    texts = _as_texts(texts)
-    out = np.zeros((len(texts), len(CUE_FEATURES)), dtype=np.float32)
-    for i, text in enumerate(texts):
-        text = text[:max_chars]
-        lang = detect_lang(text)
-        words = _WORD.findall(text.lower())
-        if not words:
-            continue
-        forms = {f for w in words for f in _cue_forms(w, lang)}
-        first, first_lemma = _cue_forms(words[0], lang)
-        for k, cues in enumerate(_CUE_SETS.values()):
-            out[i, 2 * k] = not cues.isdisjoint(forms)
-            out[i, 2 * k + 1] = first in cues or first_lemma in cues
-        out[i, 6] = lang == "es" and _ES_INFINITIVE.search(first) is not None
-        out[i, 7] = lang != "es" and first_lemma == first and not first.endswith("s")
-    return out
+from .lexicon import CUE_FEATURES, CUE_WORDS, cue_features, lemma, lemmatize, strip_accents  # noqa: F401
 
 
 class LexicalVectorizer(TransformerMixin, BaseEstimator):

@@ -4,6 +4,7 @@ Folder layout::
 
     config.json        embedder, label ids, thresholds, package version, training-data hash
     classifier.joblib  the fitted StatementClassifier (encoder rebuilt from its name, never pickled)
+    heads.npz          the same heads as plain arrays, which scoring uses without scikit-learn (see runtime.py)
     examples.csv       the hand-coded examples shown as reasons (id, text, layer, type, lang)
     examples.npy       their embeddings, float16
     idea_space.joblib  the metric duplicate-idea grouping uses (see dedupe.py)
@@ -31,6 +32,7 @@ log = logging.getLogger(__name__)
 
 FORMAT_VERSION = 1
 FILES = ("config.json", "classifier.joblib", "examples.csv", "examples.npy", "idea_space.joblib")
+REQUIRED = ("config.json", "examples.csv", "examples.npy", "idea_space.joblib")  # + heads.npz or classifier.joblib
 
 
 def default_model_dir() -> Path:
@@ -40,15 +42,37 @@ def default_model_dir() -> Path:
 
 @dataclass
 class Model:
-    """A loaded model: the classifier, its example bank and its config."""
+    """A loaded model: the classifier, its example bank and its config.
 
-    classifier: object
+    Scoring goes through :meth:`embed` and :meth:`predict_proba`, which use the numpy-only
+    ``heads.npz`` when the folder has one; the scikit-learn classifier is then unpickled
+    only if something asks for :attr:`classifier`.
+    """
+
+    _classifier: object
     examples: pd.DataFrame
     example_vectors: np.ndarray
     config: dict
     _idea_space: object = None
     path: Path | None = None
     _norms: np.ndarray | None = field(default=None, repr=False)
+    runtime: object = None
+
+    @property
+    def classifier(self):
+        """The fitted :class:`~smgov_nlp.classify.StatementClassifier` (unpickled on first use)."""
+        if self._classifier is None and self.path is not None:
+            self._classifier = _load_classifier(self.path)
+        return self._classifier
+
+    @property
+    def scorer(self):
+        """What scores statements: the numpy-only heads if present, else the classifier."""
+        return self.runtime if self.runtime is not None else self.classifier
+
+    def predict_proba(self, texts: list[str], embeddings: np.ndarray | None = None) -> dict[str, np.ndarray]:
+        """Calibrated probabilities per head, columns in the order of ``labels.HEADS``."""
+        return self.scorer.predict_proba(texts, embeddings=embeddings)
 
     @property
     def idea_space(self):
@@ -70,7 +94,7 @@ class Model:
 
     def embed(self, texts: list[str]) -> np.ndarray:
         """Sentence embeddings of ``texts`` (cached on disk)."""
-        return self.classifier.features_.embed(texts)
+        return self.scorer.embed(texts)
 
     def idea_vectors(self, texts: list[str], embeddings: np.ndarray | None = None, blocked: bool = True) -> np.ndarray:
         """Vectors whose dot products are the duplicate-idea similarities (see dedupe.py).
@@ -83,7 +107,7 @@ class Model:
         projected = self.idea_space.transform(embeddings)
         if blocked:
             return idea_vectors(projected, None)
-        type_proba = self.classifier.predict_proba(texts, embeddings=embeddings)["type"]
+        type_proba = self.predict_proba(texts, embeddings=embeddings)["type"]
         return idea_vectors(projected, type_proba, float(self.config.get("dedupe", {}).get("type_weight", 0.6)))
 
     @property
@@ -107,13 +131,15 @@ class Model:
 
 def load_model(path: str | Path | None = None) -> Model:
     """Load a model folder (the shipped default when ``path`` is None)."""
-    import joblib
+    from . import runtime
 
     folder = Path(path) if path is not None else default_model_dir()
     if not folder.is_dir():
         raise SmgovError(f"model folder {str(folder)!r} does not exist",
                          "pass --model with a folder made by 'smgov train', or omit --model for the default")
-    missing = [name for name in FILES if not (folder / name).exists()]
+    missing = [name for name in REQUIRED if not (folder / name).exists()]
+    if not (folder / runtime.FILE).exists() and not (folder / "classifier.joblib").exists():
+        missing.append("classifier.joblib")
     if missing:
         raise SmgovError(f"{str(folder)!r} is not a smgov model folder: missing {', '.join(missing)}",
                          "pass --model with a folder made by 'smgov train', or omit --model for the default")
@@ -126,14 +152,28 @@ def load_model(path: str | Path | None = None) -> Model:
     if config.get("format_version") != FORMAT_VERSION or config.get("labels") != {h: list(v) for h, v in HEADS.items()}:
         raise SmgovError(f"{str(folder)!r} was made by an incompatible smgov version or with other label ids",
                          "retrain it with 'smgov train'")
+    scorer, classifier = None, None
+    if (folder / runtime.FILE).exists():
+        try:
+            scorer = runtime.load(folder / runtime.FILE)
+        except Exception as exc:  # a truncated or foreign file can fail in many ways
+            raise SmgovError(f"cannot load {runtime.FILE} in {str(folder)!r} ({type(exc).__name__}: {exc})",
+                             "retrain it with 'smgov train' using this smgov version") from exc
+    else:
+        classifier = _load_classifier(folder)
+    examples = pd.read_csv(folder / "examples.csv", dtype=str, keep_default_na=False)
+    vectors = np.load(folder / "examples.npy")
+    return Model(classifier, examples, vectors, config, path=folder, runtime=scorer)
+
+
+def _load_classifier(folder: Path):
+    import joblib
+
     try:
-        classifier = joblib.load(folder / "classifier.joblib")
+        return joblib.load(folder / "classifier.joblib")
     except Exception as exc:  # unpickling can fail in many ways
         raise SmgovError(f"cannot load the classifier in {str(folder)!r} ({type(exc).__name__}: {exc})",
                          "retrain it with 'smgov train' using this smgov version") from exc
-    examples = pd.read_csv(folder / "examples.csv", dtype=str, keep_default_na=False)
-    vectors = np.load(folder / "examples.npy")
-    return Model(classifier, examples, vectors, config, path=folder)
 
 
 def save_model(model: Model, folder: str | Path, metrics: dict, card: str) -> Path:
@@ -142,8 +182,16 @@ def save_model(model: Model, folder: str | Path, metrics: dict, card: str) -> Pa
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
+    from . import runtime
+
     with atomic_path(folder / "classifier.joblib") as tmp:
         joblib.dump(model.classifier, tmp, compress=3)
+    arrays = runtime.export(model.classifier)
+    if arrays is not None:
+        with atomic_path(folder / runtime.FILE) as tmp:
+            runtime.save(arrays, tmp)
+    else:  # features this version cannot rebuild without scikit-learn: score with the classifier
+        (folder / runtime.FILE).unlink(missing_ok=True)
     with atomic_path(folder / "idea_space.joblib") as tmp:
         joblib.dump(model.idea_space, tmp, compress=3)
     with atomic_path(folder / "examples.npy") as tmp:

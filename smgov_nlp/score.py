@@ -42,8 +42,8 @@ def predict_statements(model: Model, texts: Sequence[str], runner_up: bool = Fal
     if len(rows) == 0:
         return out
     kept = [texts[i] for i in rows]
-    vectors = model.classifier.features_.embed(kept)
-    proba = model.classifier.predict_proba(kept, embeddings=vectors)
+    vectors = model.embed(kept)
+    proba = model.predict_proba(kept, embeddings=vectors)
     review = np.zeros(len(rows), dtype=bool)
     for head, p in proba.items():
         ids = np.asarray(HEADS[head])

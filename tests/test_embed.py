@@ -11,6 +11,7 @@ from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
 import smgov_nlp.embed as embed_module
+import smgov_nlp.encoders as encoders_module
 from smgov_nlp.embed import (
     MAX_CHARS,
     ConcatEmbedder,
@@ -35,7 +36,7 @@ def fresh_cache(tmp_path, monkeypatch):
 def no_models_loaded(monkeypatch) -> dict:
     """An empty model registry, so a test can see whether anything gets loaded."""
     loaded: dict = {}
-    monkeypatch.setattr(embed_module, "_LOADED", loaded)
+    monkeypatch.setattr(encoders_module, "_LOADED", loaded)
     return loaded
 
 
@@ -185,7 +186,7 @@ def test_tfidf():
 def test_tfidf_truncates():
     long = "identidad " * 1000 + "estrategia"
     embedder = TfidfEmbedder(max_chars=100).fit([long, "estrategia de identidad"])
-    words = embedder.vectorizer_.transformer_list[0][1].vocabulary_
+    words = embedder.vectorizer_.word_.vocabulary_
     assert "estrategia" in words and "identidad estrategia" not in words  # the long text was cut at 100
     assert embedder.transform([long]).toarray().tolist() == embedder.transform([long[:100]]).toarray().tolist()
 

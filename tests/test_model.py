@@ -40,7 +40,7 @@ def test_load_default_model(default_model):
 @pytest.mark.slow
 def test_default_model_nearest_example_of_a_bank_text_is_itself(default_model):
     texts = ["Identity theft", "Robo de identidad"]
-    vectors = default_model.classifier.features_.embed(texts)
+    vectors = default_model.embed(texts)
     nearest = default_model.nearest(vectors, k=3)
     ids = default_model.examples["id"].to_numpy()[nearest]
     assert ids[0, 0] == "t1-017" and ids[1, 0] == "es-t1-017"
@@ -63,8 +63,8 @@ def test_missing_model_folder(tmp_path):
 
 
 def test_empty_model_folder(tmp_path):
-    with pytest.raises(SmgovError, match="is not a smgov model folder: missing config.json, classifier.joblib, "
-                                         "examples.csv, examples.npy.*smgov train"):
+    with pytest.raises(SmgovError, match="is not a smgov model folder: missing config.json, examples.csv, "
+                                         "examples.npy, idea_space.joblib, classifier.joblib.*smgov train"):
         load_model(tmp_path)
 
 
@@ -96,10 +96,35 @@ def test_incompatible_config(model_copy, change):
         load_model(model_copy)
 
 
-def test_corrupted_classifier(model_copy):
+def test_corrupted_heads(model_copy):
+    (model_copy / "heads.npz").write_bytes(b"not an npz file at all")
+    with pytest.raises(SmgovError, match="cannot load heads.npz.*smgov train"):
+        load_model(model_copy)
+
+
+def test_corrupted_classifier_without_heads(model_copy):
+    (model_copy / "heads.npz").unlink()
     (model_copy / "classifier.joblib").write_bytes(b"not a pickle at all")
     with pytest.raises(SmgovError, match="cannot load the classifier.*smgov train"):
         load_model(model_copy)
+
+
+def test_corrupted_classifier_is_reported_when_first_needed(model_copy):
+    (model_copy / "classifier.joblib").write_bytes(b"not a pickle at all")
+    model = load_model(model_copy)  # scoring needs only heads.npz
+    assert model.predict_proba(["Robo de identidad"], embeddings=np.zeros((1, 512), np.float32))["layer"].shape == (1, 6)
+    with pytest.raises(SmgovError, match="cannot load the classifier.*smgov train"):
+        _ = model.classifier
+
+
+def test_model_without_heads_scores_with_the_classifier(model_copy, default_model):
+    (model_copy / "heads.npz").unlink()
+    model = load_model(model_copy)
+    assert model.runtime is None
+    texts = ["Robo de identidad", "Capacitar a los servidores públicos en redes sociales"]
+    vectors = default_model.embed(texts)
+    for head, proba in model.predict_proba(texts, embeddings=vectors).items():
+        np.testing.assert_allclose(proba, default_model.predict_proba(texts, embeddings=vectors)[head], atol=1e-9)
 
 
 # --- nearest examples ---------------------------------------------------------------------
@@ -109,7 +134,7 @@ def test_corrupted_classifier(model_copy):
 def toy_model() -> Model:
     bank = np.array([[1, 0, 0], [0, 1, 0], [0.8, 0.6, 0], [0.6, 0.8, 0], [0, 0, 1]], dtype=np.float16)
     examples = pd.DataFrame({"id": list("abcde"), "text": list("ABCDE")})
-    return Model(classifier=None, examples=examples, example_vectors=bank, config={})
+    return Model(None, examples, bank, {})
 
 
 def test_nearest_most_similar_first(toy_model):
@@ -146,7 +171,7 @@ def test_save_and_load_roundtrip(tmp_path, labeled_table):
     folder = tmp_path / "toy"
     save_model(Model(classifier, examples, vectors, config), folder, metrics={"layer": {"macro_f1": 0.5}},
                card="# toy\n")
-    assert sorted(p.name for p in folder.iterdir()) == sorted([*FILES, "metrics.json", "README.md"])
+    assert sorted(p.name for p in folder.iterdir()) == sorted([*FILES, "heads.npz", "metrics.json", "README.md"])
     loaded = load_model(folder)
     assert loaded.config == json.loads(json.dumps(config))
     assert loaded.version == "toy@" + "ab" * 6
@@ -155,6 +180,9 @@ def test_save_and_load_roundtrip(tmp_path, labeled_table):
     np.testing.assert_array_equal(loaded.example_vectors, vectors.astype(np.float16))
     np.testing.assert_array_equal(loaded.classifier.predict_proba(texts, embeddings=vectors)["layer"],
                                   classifier.predict_proba(texts, embeddings=vectors)["layer"])
+    assert loaded.runtime is not None
+    np.testing.assert_allclose(loaded.predict_proba(texts, embeddings=vectors)["layer"],
+                               classifier.predict_proba(texts, embeddings=vectors)["layer"], atol=1e-9)
     assert (folder / "README.md").read_text(encoding="utf-8") == "# toy\n"
     assert json.loads((folder / "metrics.json").read_text(encoding="utf-8")) == {"layer": {"macro_f1": 0.5}}
 
@@ -172,5 +200,5 @@ def test_wheel_ships_the_default_model(tmp_path):
                    check=True, capture_output=True)
     (wheel,) = tmp_path.glob("smgov_nlp-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
-    for name in ("config.json", "classifier.joblib", "examples.csv", "examples.npy", "idea_space.joblib"):
+    for name in ("config.json", "classifier.joblib", "heads.npz", "examples.csv", "examples.npy", "idea_space.joblib"):
         assert f"smgov_nlp/models/default/{name}" in names

@@ -106,7 +106,7 @@ def test_all_blank_input_embeds_nothing(default_model, monkeypatch):
     def fail(*args, **kwargs):
         raise AssertionError("nothing should be embedded")
 
-    monkeypatch.setattr(default_model.classifier.features_, "embed", fail)
+    monkeypatch.setattr(default_model, "embed", fail)
     out = predict_statements(default_model, ["", "  ", None])
     assert out["needs_review"].tolist() == [True, True, True]
     assert out["lang"].tolist() == ["und", "und", "und"]

@@ -1,0 +1,227 @@
+"""The scoring form of a trained classifier: plain numpy arrays, no scikit-learn.
+
+A fitted :class:`~smgov_nlp.classify.StatementClassifier` is a few linear heads over
+features it knows how to rebuild: the sentence embedding (re-encoded from the embedder's
+name), the optional cue block, and two fitted TF-IDF tables. ``smgov train`` exports
+those as ``heads.npz`` (``allow_pickle=False``: arrays and strings only), and scoring
+computes the very same probabilities from them without importing scikit-learn or scipy,
+which would otherwise be most of ``smgov score``'s start-up time. A test checks that both
+forms agree to 1e-6 on the shipped model.
+
+The TF-IDF tables repeat what scikit-learn's ``TfidfVectorizer.transform`` does for the
+settings :class:`~smgov_nlp.features.LexicalVectorizer` uses (lower-case, accents stripped
+by NFKD, ``(?u)\\b\\w\\w+\\b`` word 1–2-grams or whitespace-padded ``char_wb`` 3–5-grams,
+sublinear tf × idf, L2 rows); :func:`export` refuses any other setting.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .encoders import MAX_CHARS, as_texts, dense_parts, encode
+from .labels import HEADS
+
+FILE = "heads.npz"
+FORMAT = 1
+_TOKEN = re.compile(r"(?u)\b\w\w+\b")
+_SPACES = re.compile(r"\s\s+")
+_BATCH = 1000
+
+
+def _strip_accents(text: str) -> str:
+    try:
+        text.encode("ascii")
+        return text
+    except UnicodeEncodeError:
+        return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
+@dataclass
+class TfidfTable:
+    """A fitted TF-IDF vocabulary: ``terms[i]`` has weight ``idf[i]``."""
+
+    analyzer: str  # "word" or "char_wb"
+    ngram_range: tuple[int, int]
+    terms: np.ndarray
+    idf: np.ndarray
+
+    def __post_init__(self):
+        self.index = {term: i for i, term in enumerate(self.terms.tolist())}
+
+    def ngrams(self, text: str) -> list[str]:
+        text = _strip_accents(text.lower())
+        low, high = self.ngram_range
+        if self.analyzer == "word":
+            tokens = _TOKEN.findall(text)
+            grams = list(tokens) if low == 1 else []
+            for n in range(max(low, 2), min(high, len(tokens)) + 1):
+                grams.extend(" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
+            return grams
+        grams = []
+        for word in _SPACES.sub(" ", text).split():
+            word = f" {word} "
+            for n in range(low, high + 1):
+                grams.extend(word[i : i + n] for i in range(max(1, len(word) - n + 1)))
+                if len(word) <= n:  # a short word counts once
+                    break
+        return grams
+
+    def row(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """Column indices and L2-normalised sublinear tf-idf values of one text."""
+        counts: dict[int, int] = {}
+        index = self.index
+        for gram in self.ngrams(text):
+            j = index.get(gram)
+            if j is not None:
+                counts[j] = counts.get(j, 0) + 1
+        if not counts:
+            return np.zeros(0, dtype=np.int64), np.zeros(0)
+        cols = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
+        values = (np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts))) + 1.0) * self.idf[cols]
+        return cols, values / np.linalg.norm(values)
+
+
+@dataclass
+class LinearHead:
+    classes: np.ndarray
+    coef: np.ndarray  # (n_classes or 1, n_features)
+    intercept: np.ndarray
+    temperature: float
+
+
+class RuntimeClassifier:
+    """Scores statements like the :class:`StatementClassifier` it was exported from.
+
+    Offers the two methods scoring uses: :meth:`embed` and :meth:`predict_proba`.
+    """
+
+    def __init__(self, embedder: str, max_chars: int, cue_weight: float, lexical_weight: float,
+                 tables: list[TfidfTable], heads: dict[str, LinearHead], lexical_lemmas: bool = False):
+        self.embedder = embedder
+        self.lexical_lemmas = lexical_lemmas
+        self.max_chars = max_chars
+        self.cue_weight = cue_weight
+        self.lexical_weight = lexical_weight
+        self.tables = tables
+        self.heads = heads
+
+    def embed(self, texts) -> np.ndarray:
+        return encode(self.embedder, as_texts(texts), self.max_chars)
+
+    def predict_proba(self, texts, embeddings: np.ndarray | None = None) -> dict[str, np.ndarray]:
+        """Calibrated probabilities per head, columns in the order of ``labels.HEADS``."""
+        texts = as_texts(texts)
+        dense = self.embed(texts) if embeddings is None else np.asarray(embeddings, dtype=np.float32)
+        if self.cue_weight > 0:
+            from .lexicon import cue_features
+
+            dense = np.hstack([dense, cue_features(texts, self.max_chars) * np.float32(self.cue_weight)])
+        logits = {head: dense.astype(np.float64) @ h.coef[:, : dense.shape[1]].T + h.intercept
+                  for head, h in self.heads.items()}
+        if self.tables:
+            for start in range(0, len(texts), _BATCH):
+                self._add_lexical(texts[start : start + _BATCH], dense.shape[1], logits, start)
+        out = {}
+        for head, h in self.heads.items():
+            z = logits[head]
+            if h.coef.shape[0] == 1:  # binary: sklearn's one score, as two symmetric logits
+                z = np.column_stack([-z[:, 0], z[:, 0]]) / 2
+            z = z / h.temperature
+            z = np.exp(z - z.max(axis=1, keepdims=True))
+            proba = z / z.sum(axis=1, keepdims=True)
+            aligned = np.zeros((len(texts), len(HEADS[head])))
+            for j, label in enumerate(h.classes.tolist()):
+                aligned[:, HEADS[head].index(label)] = proba[:, j]
+            out[head] = aligned
+        return out
+
+    def _add_lexical(self, texts: list[str], offset: int, logits: dict[str, np.ndarray], start: int) -> None:
+        """Add the lexical block's contribution (one sparse row per text) to ``logits`` in place."""
+        if self.lexical_lemmas:
+            from .lexicon import lemmatize
+        rows, cols, vals = [], [], []
+        for i, text in enumerate(texts):
+            text = text[: self.max_chars]
+            sources = {"word": " ".join(lemmatize(text)) if self.lexical_lemmas else text, "char_wb": text}
+            parts, shift = [], offset
+            for table in self.tables:
+                c, v = table.row(sources[table.analyzer])
+                parts.append((c + shift, v))
+                shift += len(table.terms)
+            c = np.concatenate([p[0] for p in parts])
+            v = np.concatenate([p[1] for p in parts])
+            if len(v):
+                v = v / np.linalg.norm(v) * self.lexical_weight
+            rows.append(np.full(len(c), i))
+            cols.append(c)
+            vals.append(v)
+        rows, cols, vals = np.concatenate(rows), np.concatenate(cols), np.concatenate(vals)
+        for head, h in self.heads.items():
+            contributions = h.coef[:, cols] * vals
+            for k in range(h.coef.shape[0]):
+                logits[head][start : start + len(texts), k] += np.bincount(rows, contributions[k], minlength=len(texts))
+
+
+def export(classifier) -> dict[str, np.ndarray] | None:
+    """The arrays of ``heads.npz`` for a fitted StatementClassifier, or ``None`` if its features can't be rebuilt."""
+    features = classifier.features_
+    if dense_parts(features.embedder) is None:
+        return None
+    arrays: dict[str, np.ndarray] = {
+        "format": np.array(FORMAT), "embedder": np.array(features.embedder),
+        "max_chars": np.array(features.max_chars), "cue_weight": np.array(float(features.cue_weight)),
+        "lexical_weight": np.array(float(features.lexical_weight if features.lexical_ is not None else 0.0)),
+        "lexical_lemmas": np.array(bool(features.lexical_lemmas)),
+    }
+    if features.lexical_ is not None:
+        for name, vectorizer in (("word", features.lexical_.word_), ("char", features.lexical_.char_)):
+            settings = vectorizer.get_params()
+            expected = {"lowercase": True, "strip_accents": "unicode", "sublinear_tf": True, "norm": "l2",
+                        "use_idf": True, "binary": False, "stop_words": None, "preprocessor": None, "tokenizer": None,
+                        "token_pattern": _TOKEN.pattern, "analyzer": "word" if name == "word" else "char_wb"}
+            if any(settings.get(k) != v for k, v in expected.items()):
+                return None
+            terms = np.empty(len(vectorizer.vocabulary_), dtype=object)
+            for term, j in vectorizer.vocabulary_.items():
+                terms[j] = term
+            arrays[f"{name}_terms"] = terms.astype(str)
+            arrays[f"{name}_idf"] = vectorizer.idf_
+            arrays[f"{name}_ngram_range"] = np.array(settings["ngram_range"])
+    for head, model in classifier.heads_.items():
+        estimator = model.estimator_
+        arrays[f"{head}_classes"] = np.asarray(model.classes_).astype(str)
+        arrays[f"{head}_coef"] = estimator.coef_
+        arrays[f"{head}_intercept"] = estimator.intercept_
+        arrays[f"{head}_temperature"] = np.array(model.temperature_)
+    return arrays
+
+
+def from_arrays(arrays) -> RuntimeClassifier:
+    if int(arrays["format"]) != FORMAT:
+        raise ValueError(f"heads format {int(arrays['format'])}, expected {FORMAT}")
+    tables = []
+    if float(arrays["lexical_weight"]) > 0:
+        tables = [TfidfTable("word" if name == "word" else "char_wb", tuple(int(x) for x in arrays[f"{name}_ngram_range"]),
+                             arrays[f"{name}_terms"], arrays[f"{name}_idf"]) for name in ("word", "char")]
+    heads = {head: LinearHead(arrays[f"{head}_classes"], arrays[f"{head}_coef"], arrays[f"{head}_intercept"],
+                              float(arrays[f"{head}_temperature"])) for head in HEADS}
+    return RuntimeClassifier(str(arrays["embedder"]), int(arrays["max_chars"]), float(arrays["cue_weight"]),
+                             float(arrays["lexical_weight"]), tables, heads, bool(arrays["lexical_lemmas"]))
+
+
+def save(arrays: dict[str, np.ndarray], path: str | Path) -> None:
+    with open(path, "wb") as fh:
+        np.savez_compressed(fh, **arrays)
+
+
+def load(path: str | Path) -> RuntimeClassifier:
+    with np.load(path, allow_pickle=False) as arrays:
+        return from_arrays({key: arrays[key] for key in arrays.files})
+
+
+__all__ = ["FILE", "MAX_CHARS", "RuntimeClassifier", "TfidfTable", "export", "from_arrays", "load", "save"]
