@@ -85,31 +85,46 @@ class CalibratedHead(ClassifierMixin, BaseEstimator):
     def _base(self) -> LogisticRegression:
         return LogisticRegression(C=self.C, class_weight="balanced", max_iter=5000)
 
-    def fit(self, X, y, groups=None, sample_weight=None, calibration_mask=None):
-        """``calibration_mask`` picks the rows the temperature is fitted on (default: all)."""
+    def oof_logits(self, X, y, groups=None, sample_weight=None) -> np.ndarray:
+        """Grouped out-of-fold logits (columns: ``np.unique(y)``); rows of weight 0 are never trained on.
+
+        The folds depend only on ``y``, ``groups``, ``cv`` and ``random_state``, so logits for
+        different ``sample_weight`` are computed on the same splits and can be compared.
+        """
         from threadpoolctl import threadpool_limits
 
         y = np.asarray(y)
         groups = np.arange(len(y)) if groups is None else np.asarray(groups)
-        mask = np.ones(len(y), dtype=bool) if calibration_mask is None else np.asarray(calibration_mask, dtype=bool)
-        self.classes_ = np.unique(y)
-        logits = np.zeros((len(y), len(self.classes_)))
+        classes = np.unique(y)
+        logits = np.zeros((len(y), len(classes)))
         with threadpool_limits(1):  # small dense fits: extra BLAS threads only contend
             for train, test in grouped_splits(y, groups, self.cv, self.random_state):
+                if sample_weight is not None:
+                    train = train[sample_weight[train] > 0]
                 model = clone(self._base()).fit(X[train], y[train],
                                                 sample_weight=None if sample_weight is None else sample_weight[train])
-                logits[test] = align_columns(_logits(model, X[test]), model.classes_, self.classes_)
+                logits[test] = align_columns(_logits(model, X[test]), model.classes_, classes)
+        return logits
+
+    def fit(self, X, y, groups=None, sample_weight=None, calibration_mask=None, oof_logits=None):
+        """``calibration_mask`` picks the rows the temperature is fitted on (default: all).
+
+        Rows with ``sample_weight`` 0 are left out of every fit (they still get out-of-fold
+        predictions). ``oof_logits`` reuses logits already computed by :meth:`oof_logits`.
+        """
+        from threadpoolctl import threadpool_limits
+
+        y = np.asarray(y)
+        mask = np.ones(len(y), dtype=bool) if calibration_mask is None else np.asarray(calibration_mask, dtype=bool)
+        self.classes_ = np.unique(y)
+        logits = self.oof_logits(X, y, groups, sample_weight) if oof_logits is None else oof_logits
         truth = np.searchsorted(self.classes_, y)
-        from scipy.optimize import minimize_scalar
-        from scipy.special import log_softmax
-
-        def nll(log_t: float) -> float:
-            return -log_softmax(logits[mask] / np.exp(log_t), axis=1)[np.arange(mask.sum()), truth[mask]].mean()
-
-        self.temperature_ = float(np.exp(minimize_scalar(nll, bounds=(-3, 3), method="bounded").x))
+        self.temperature_, _ = fit_temperature(logits[mask], truth[mask])
         self.oof_proba_ = softmax(logits / self.temperature_, axis=1)
+        keep = slice(None) if sample_weight is None else sample_weight > 0
         with threadpool_limits(1):
-            self.estimator_ = self._base().fit(X, y, sample_weight=sample_weight)
+            self.estimator_ = self._base().fit(X[keep], y[keep],
+                                               sample_weight=None if sample_weight is None else sample_weight[keep])
         return self
 
     def predict_proba(self, X) -> np.ndarray:
@@ -118,6 +133,18 @@ class CalibratedHead(ClassifierMixin, BaseEstimator):
 
     def predict(self, X) -> np.ndarray:
         return self.classes_[self.predict_proba(X).argmax(1)]
+
+
+def fit_temperature(logits: np.ndarray, truth: np.ndarray) -> tuple[float, float]:
+    """The temperature minimising the mean negative log-likelihood of ``truth`` (column indices), and that NLL."""
+    from scipy.optimize import minimize_scalar
+    from scipy.special import log_softmax
+
+    def nll(log_t: float) -> float:
+        return -log_softmax(logits / np.exp(log_t), axis=1)[np.arange(len(truth)), truth].mean()
+
+    found = minimize_scalar(nll, bounds=(-3, 3), method="bounded")
+    return float(np.exp(found.x)), float(found.fun)
 
 
 def softmax(z: np.ndarray, axis: int = 1) -> np.ndarray:
@@ -132,19 +159,34 @@ def _logits(model: LogisticRegression, X) -> np.ndarray:
     return np.column_stack([-scores, scores]) / 2 if scores.ndim == 1 else scores
 
 
+AUX_WEIGHTS = (1.0, 0.3, 0.0)  # candidates for aux_weight="auto", ties go to the first
+
+
 class StatementClassifier(BaseEstimator):
     """Predict ``layer`` and ``type`` for statements, with calibrated confidence.
 
     Parameters are stored as given (``clone``-safe); everything learned ends in ``_``.
     ``fit`` takes the texts, a frame with ``layer`` and ``type`` columns, and the idea
     ``groups`` used to keep paraphrases of one idea on one side of every split.
+
+    ``aux_weight`` is the training weight of the auxiliary rows (those outside
+    ``calibration_mask``: paraphrases, prose, definitions) relative to the hand-coded ones.
+    ``"auto"`` chooses it for each head from :data:`AUX_WEIGHTS` by the grouped out-of-fold
+    log-likelihood (after temperature scaling) of the hand-coded rows, inside ``fit``: the
+    choice is part of training, so a cross-validation that refits the classifier in each fold
+    measures it honestly (nested). Log-likelihood rather than macro-F1, because on a few
+    hundred rows it is far less noisy, so the choice is stable from fold to fold.
+    The choice and the scores behind it (mean log-likelihood per row, higher is better) are
+    kept in ``aux_weights_`` and ``aux_selection_``.
     """
 
     def __init__(self, embedder: str = DEFAULT_EMBEDDER, lexical_weight: float = 1.0, cue_weight: float = 0.0,
-                 C: float = 4.0, cv: int = 5, target_accuracy: float = 0.95, random_state: int = 0):
+                 C: float = 4.0, cv: int = 5, target_accuracy: float = 0.95, random_state: int = 0,
+                 aux_weight: float | str = "auto"):
         self.embedder = embedder
         self.lexical_weight = lexical_weight
         self.cue_weight = cue_weight
+        self.aux_weight = aux_weight
         self.C = C
         self.cv = cv
         self.target_accuracy = target_accuracy
@@ -168,14 +210,31 @@ class StatementClassifier(BaseEstimator):
         self.heads_: dict[str, CalibratedHead] = {}
         self.thresholds_: dict[str, float] = {}
         self.oof_: dict[str, np.ndarray] = {}
+        self.aux_weights_: dict[str, float] = {}
+        self.aux_selection_: dict[str, dict[float, float]] = {}
         for head, classes in HEADS.items():
             target = y[head].fillna("").to_numpy()
             labelled = target != ""
-            weights = None if sample_weight is None else np.asarray(sample_weight)[labelled]
+            base = np.ones(labelled.sum()) if sample_weight is None else np.asarray(sample_weight, float)[labelled]
             model = CalibratedHead(C=self.C, cv=self.cv, random_state=self.random_state)
             calibrate = calibration_mask[labelled]
-            model.fit(features[labelled], target[labelled], groups=groups[labelled], sample_weight=weights,
-                      calibration_mask=calibrate)
+            X_head, y_head, g_head = features[labelled], target[labelled], groups[labelled]
+            candidates = AUX_WEIGHTS if self.aux_weight == "auto" else (float(self.aux_weight),)
+            if calibrate.all():  # no auxiliary rows: nothing to weigh
+                candidates = candidates[:1]
+            scored = {}
+            for w in candidates:
+                weights = np.where(calibrate, base, base * w)
+                logits = model.oof_logits(X_head, y_head, g_head, weights) if len(candidates) > 1 else None
+                score = None if logits is None else -fit_temperature(
+                    logits[calibrate], np.searchsorted(np.unique(y_head), y_head[calibrate]))[1]
+                scored[w] = (score, weights, logits)
+            best = max(scored, key=lambda w: -1.0 if scored[w][0] is None else scored[w][0])
+            self.aux_weights_[head] = best
+            self.aux_selection_[head] = {w: (None if f1 is None else round(f1, 4)) for w, (f1, _, _) in scored.items()}
+            weights = scored[best][1]
+            model.fit(X_head, y_head, groups=g_head, sample_weight=None if sample_weight is None and best == 1.0 else weights,
+                      calibration_mask=calibrate, oof_logits=scored[best][2])
             self.heads_[head] = model
             self.oof_[head] = align_columns(model.oof_proba_, model.classes_, classes)
             correct = np.asarray(classes)[self.oof_[head].argmax(1)] == target[labelled]

@@ -473,7 +473,8 @@ def _fit_predict_unlimited(task: _Task, data: _Data) -> dict:
     model.fit(train_texts, data.labels.iloc[task.train], groups=data.groups[task.train],
               embeddings=None if emb is None else emb[task.train], calibration_mask=data.scored[task.train])
     proba = model.predict_proba(test_texts, embeddings=None if emb is None else emb[task.test])
-    return {"proba": proba, "thresholds": dict(model.thresholds_), "diagnostics": _threshold_diagnostics(model, task, data)}
+    return {"proba": proba, "thresholds": dict(model.thresholds_), "diagnostics": _threshold_diagnostics(model, task, data),
+            "aux_weights": dict(model.aux_weights_)}
 
 
 def _threshold_diagnostics(model: StatementClassifier, task: _Task, data: _Data) -> dict | None:
@@ -618,6 +619,7 @@ class _Evaluation:
                 "both_languages": {head: {"macro_f1": both[head]["macro_f1"], "accuracy": both[head]["accuracy"]}
                                    for head in HEADS},
             }
+        shipped["aux_weight_choices"] = self.aux_weight_choices()
         return {"shipped": shipped, "baselines": baselines, "baselines_skipped": skipped, "cross_lingual": cross,
                 "baseline_notes": {
                     "majority": "most frequent class of the training rows",
@@ -629,6 +631,15 @@ class _Evaluation:
                     "shipped_tables_only": "the shipped configuration trained on the table rows only "
                                            "(no paraphrases, prose, definitions or reviewed rows)",
                 }}
+
+    def aux_weight_choices(self) -> dict[str, dict[str, int]]:
+        """How often each auxiliary-row weight was chosen inside the shipped configuration's training folds."""
+        choices: dict[str, dict[str, int]] = {head: {} for head in HEADS}
+        for (kind, _, _), result in sorted(self.results.items(), key=str):
+            if kind == "shipped" and "aux_weights" in result:
+                for head, weight in result["aux_weights"].items():
+                    choices[head][f"{weight:g}"] = choices[head].get(f"{weight:g}", 0) + 1
+        return choices
 
     def _pooled_oof(self, kind: str = "shipped") -> tuple[dict[str, np.ndarray], np.ndarray]:
         """Shipped out-of-fold probabilities on the scored rows, all repeats stacked, and the row ids."""
@@ -1091,7 +1102,20 @@ def _protocol_text(m: dict) -> str:
   rows (unweighted by how often the workshop raised an idea) and averaged over the repeats.
 - **Shipped configuration**: `StatementClassifier(**config['classifier'])` of the shipped model
   (`{json.dumps(m['shipped_config'], sort_keys=True)}`), refitted in each fold, lexical block and
-  thresholds included. Every model in the comparison uses the same folds and training rows."""
+  thresholds included. Every model in the comparison uses the same folds and training rows.{_aux_text(m)}"""
+
+
+def _aux_text(m: dict) -> str:
+    choices = m["classification"]["shipped"].get("aux_weight_choices") or {}
+    if not any(choices.values()):
+        return ""
+    said = "; ".join(f"{head}: " + ", ".join(f"{w} in {n}" for w, n in sorted(c.items(), key=lambda kv: -float(kv[0])))
+                     for head, c in choices.items())
+    return f"""
+- **Choices made in training are inside the folds** (nested): with `aux_weight="auto"` each fit weighs the
+  auxiliary rows (paraphrases, prose, definitions) per head at 1, 0.3 or 0 by the grouped out-of-fold
+  log-likelihood of its own hand-coded training rows; the held-out fold never informs the choice. Weights chosen across the
+  {sum(next(iter(choices.values())).values())} fits — {said}."""
 
 
 def _baselines_text(m: dict) -> str:

@@ -52,37 +52,59 @@ class TfidfTable:
 
     def __post_init__(self):
         self.index = {term: i for i, term in enumerate(self.terms.tolist())}
+        self._word_columns: dict[str, np.ndarray] = {}  # char_wb: a word's n-grams depend on the word alone
 
     def ngrams(self, text: str) -> list[str]:
+        """The n-grams scikit-learn's analyzer gives ``text`` (lower-cased, accents stripped)."""
         text = _strip_accents(text.lower())
-        low, high = self.ngram_range
         if self.analyzer == "word":
-            tokens = _TOKEN.findall(text)
-            grams = list(tokens) if low == 1 else []
-            for n in range(max(low, 2), min(high, len(tokens)) + 1):
-                grams.extend(" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
-            return grams
+            return self._word_ngrams(_TOKEN.findall(text))
         grams = []
         for word in _SPACES.sub(" ", text).split():
-            word = f" {word} "
-            for n in range(low, high + 1):
-                grams.extend(word[i : i + n] for i in range(max(1, len(word) - n + 1)))
-                if len(word) <= n:  # a short word counts once
-                    break
+            grams.extend(self._char_ngrams(word))
         return grams
+
+    def _word_ngrams(self, tokens: list[str]) -> list[str]:
+        low, high = self.ngram_range
+        grams = list(tokens) if low == 1 else []
+        for n in range(max(low, 2), min(high, len(tokens)) + 1):
+            grams.extend(" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
+        return grams
+
+    def _char_ngrams(self, word: str) -> list[str]:
+        word = f" {word} "
+        grams = []
+        for n in range(self.ngram_range[0], self.ngram_range[1] + 1):
+            grams.extend(word[i : i + n] for i in range(max(1, len(word) - n + 1)))
+            if len(word) <= n:  # a short word counts once
+                break
+        return grams
+
+    def _columns(self, text: str) -> np.ndarray:
+        """Vocabulary columns of every n-gram of ``text`` that is in the vocabulary, repeats included."""
+        text = _strip_accents(text.lower())
+        index = self.index
+        if self.analyzer == "word":
+            return np.fromiter((j for j in map(index.get, self._word_ngrams(_TOKEN.findall(text))) if j is not None),
+                               dtype=np.int64)
+        memo = self._word_columns
+        if len(memo) > 200_000:  # bounded: numbers and typos make new words forever
+            memo.clear()
+        parts = []
+        for word in _SPACES.sub(" ", text).split():
+            cols = memo.get(word)
+            if cols is None:
+                cols = memo[word] = np.fromiter(
+                    (j for j in map(index.get, self._char_ngrams(word)) if j is not None), dtype=np.int64)
+            parts.append(cols)
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
 
     def row(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         """Column indices and L2-normalised sublinear tf-idf values of one text."""
-        counts: dict[int, int] = {}
-        index = self.index
-        for gram in self.ngrams(text):
-            j = index.get(gram)
-            if j is not None:
-                counts[j] = counts.get(j, 0) + 1
-        if not counts:
-            return np.zeros(0, dtype=np.int64), np.zeros(0)
-        cols = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
-        values = (np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts))) + 1.0) * self.idf[cols]
+        cols, counts = np.unique(self._columns(text), return_counts=True)
+        if not len(cols):
+            return cols, np.zeros(0)
+        values = (np.log(counts) + 1.0) * self.idf[cols]
         return cols, values / np.linalg.norm(values)
 
 

@@ -46,6 +46,9 @@ def train_model(data_dir: str | Path, out: str | Path, embedder: str = "use", na
         "classifier": {k: v for k, v in classifier.get_params().items()},
         "labels": {head: list(ids) for head, ids in HEADS.items()},
         "thresholds": {head: round(t, 6) for head, t in classifier.thresholds_.items()},
+        "aux_weights": {head: w for head, w in classifier.aux_weights_.items()},
+        "aux_selection": {head: {f"{w:g}": f1 for w, f1 in scores.items()}
+                          for head, scores in classifier.aux_selection_.items()},
         "threshold_criterion": (f"lowest confidence at which grouped out-of-fold predictions of the head "
                                 f"reach {classifier.target_accuracy:.0%} accuracy"),
         "data_hash": corpus_hash(corpus),
@@ -119,6 +122,8 @@ statement in Spanish or English, with calibrated confidence and the three neares
 - Training-data hash: `{config['data_hash']}`
 - Rows from human review: {config['reviewed_rows']}
 - Thresholds: {config['threshold_criterion']}.
+- Weight of the auxiliary rows (paraphrases, prose, definitions) per head, chosen by the grouped out-of-fold
+  log-likelihood of the hand-coded rows: {', '.join(f"{h} {w:g}" for h, w in config.get('aux_weights', {}).items())}
 
 ## Training rows
 

@@ -7,7 +7,7 @@ from conftest import FakeEmbedder
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
-from smgov_nlp.classify import CalibratedHead, StatementClassifier, choose_threshold, grouped_splits
+from smgov_nlp.classify import AUX_WEIGHTS, CalibratedHead, StatementClassifier, choose_threshold, grouped_splits
 from smgov_nlp.labels import HEADS, LAYERS, TYPES
 
 # --- choosing the review threshold --------------------------------------------------------
@@ -193,7 +193,7 @@ def test_sample_weight(fake_setup):
 
 def test_statement_classifier_is_clone_safe(fake_classifier, fake_setup):
     params = {"embedder": "tfidf", "lexical_weight": 0.5, "cue_weight": 0.0, "C": 2.0, "cv": 3, "target_accuracy": 0.9,
-              "random_state": 1}
+              "random_state": 1, "aux_weight": 0.3}
     assert clone(StatementClassifier(**params)).get_params() == params
     fresh = clone(fake_classifier)
     assert fresh.get_params() == fake_classifier.get_params()
@@ -205,6 +205,80 @@ def test_statement_classifier_is_clone_safe(fake_classifier, fake_setup):
     for head in HEADS:
         np.testing.assert_array_equal(refit.predict_proba(table["text"].tolist(), embeddings=vectors)[head],
                                       fake_classifier.predict_proba(table["text"].tolist(), embeddings=vectors)[head])
+
+
+# --- weighing auxiliary rows -----------------------------------------------------------------
+
+
+def with_aux(table: pd.DataFrame, vectors: np.ndarray, corrupt: str | None):
+    """The table plus one auxiliary copy of each row in the same group; ``corrupt`` makes one head's aux labels wrong."""
+    aux = table.copy()
+    if corrupt is not None:
+        ids = HEADS[corrupt]
+        aux[corrupt] = [ids[(ids.index(v) + 1) % len(ids)] for v in aux[corrupt]]
+    both = pd.concat([table, aux], ignore_index=True)
+    mask = np.r_[np.ones(len(table), bool), np.zeros(len(aux), bool)]
+    return both, np.vstack([vectors, vectors + 0.01]), mask
+
+
+def fit_aux(both, vectors, mask, **params):
+    return StatementClassifier(embedder="use", cv=3, **params).fit(
+        both["text"].tolist(), both[["layer", "type"]], groups=both["group"].to_numpy(), embeddings=vectors,
+        calibration_mask=mask)
+
+
+def clustered(n_per_cell: int, seed: int, shift_type: bool = False):
+    """Statements whose embedding is the sum of a layer centroid and a type centroid, plus noise.
+
+    ``shift_type`` labels every row with the wrong (next) type: auxiliary rows that teach the
+    type head the wrong thing.
+    """
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(size=(len(LAYERS) + len(TYPES), 32))
+    rows, vectors = [], []
+    for i, layer in enumerate(LAYERS):
+        for j, type_ in enumerate(TYPES):
+            for k in range(n_per_cell):
+                label = TYPES[(j + 1) % len(TYPES)] if shift_type else type_
+                rows.append({"text": f"s{seed}-{i}-{j}-{k}", "layer": layer, "type": label, "group": f"s{seed}-{i}{j}{k}"})
+                vectors.append(centres[i] + centres[len(LAYERS) + j] + 0.3 * rng.normal(size=32))
+    return pd.DataFrame(rows), np.asarray(vectors, dtype=np.float32)
+
+
+def test_auto_aux_weight_drops_auxiliary_rows_with_wrong_labels():
+    table, table_vectors = clustered(3, seed=0)
+    aux, aux_vectors = clustered(3, seed=0, shift_type=True)  # same points, wrong type
+    aux["group"] = table["group"]  # an idea's auxiliary rows share its group
+    both = pd.concat([table, aux], ignore_index=True)
+    mask = np.r_[np.ones(len(table), bool), np.zeros(len(aux), bool)]
+    clf = StatementClassifier(embedder="use", cv=3, lexical_weight=0.0).fit(
+        both["text"].tolist(), both[["layer", "type"]], groups=both["group"].to_numpy(),
+        embeddings=np.vstack([table_vectors, aux_vectors]), calibration_mask=mask)
+    assert set(clf.aux_selection_["type"]) == set(AUX_WEIGHTS)
+    scores = clf.aux_selection_["type"]  # mean out-of-fold log-likelihood: higher is better
+    assert clf.aux_weights_["type"] == 0.0
+    assert scores[0.0] == max(scores.values()) and scores[0.0] > scores[1.0] + 0.3
+    assert clf.aux_weights_["layer"] == 1.0  # right labels: every weight fits, ties go to the first candidate
+    assert min(clf.aux_selection_["layer"].values()) > -0.05
+
+
+def test_aux_weight_zero_trains_on_the_calibration_rows_only(fake_setup):
+    table, vectors = fake_setup
+    both, both_vectors, mask = with_aux(table, vectors, corrupt="layer")
+    dropped = fit_aux(both, both_vectors, mask, aux_weight=0.0, lexical_weight=0.0)  # TF-IDF would see the aux texts
+    alone = StatementClassifier(embedder="use", cv=3, aux_weight=1.0, lexical_weight=0.0).fit(
+        table["text"].tolist(), table[["layer", "type"]], groups=table["group"].to_numpy(), embeddings=vectors)
+    for head in HEADS:
+        assert dropped.aux_weights_[head] == 0.0 and list(dropped.aux_selection_[head]) == [0.0]
+        np.testing.assert_allclose(dropped.heads_[head].estimator_.coef_, alone.heads_[head].estimator_.coef_,
+                                   rtol=1e-4, atol=1e-6)
+
+
+def test_fixed_aux_weight_one_is_plain_training(fake_setup):
+    both, vectors, mask = with_aux(*fake_setup, corrupt=None)
+    clf = fit_aux(both, vectors, mask, aux_weight=1.0)
+    assert clf.aux_weights_ == {"layer": 1.0, "type": 1.0}
+    assert clf.aux_selection_ == {"layer": {1.0: None}, "type": {1.0: None}}
 
 
 # --- the two-head classifier end to end on the lexical embedder ----------------------------
