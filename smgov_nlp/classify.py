@@ -24,7 +24,7 @@ from sklearn.model_selection import GroupKFold, StratifiedGroupKFold
 from sklearn.utils.validation import check_is_fitted
 
 from .embed import DEFAULT_EMBEDDER, _as_texts
-from .features import StatementFeatures
+from .features import CUE_FEATURES, StatementFeatures
 from .labels import HEADS
 
 log = logging.getLogger(__name__)
@@ -135,6 +135,27 @@ class CalibratedHead(ClassifierMixin, BaseEstimator):
         return self.classes_[self.predict_proba(X).argmax(1)]
 
 
+def _candidate(X, aux_weight, model, y, groups, base, calibrate, judged, truth, choosing):
+    """(score, weights, out-of-fold logits) of one training choice.
+
+    The score is the mean over the ``judged`` row sets of each set's out-of-fold log-likelihood
+    per row, after temperature scaling on the calibration rows (as the shipped head is scaled).
+    """
+    weights = np.where(calibrate, base, base * aux_weight)
+    if not choosing:
+        return None, weights, None
+    logits = model.oof_logits(X, y, groups, weights)
+    temperature, _ = fit_temperature(logits[calibrate], truth[calibrate])
+    scores = [_log_likelihood(logits[rows] / temperature, truth[rows]) for rows in judged]
+    return float(np.mean(scores)), weights, logits
+
+
+def _log_likelihood(logits: np.ndarray, truth: np.ndarray) -> float:
+    z = logits - logits.max(axis=1, keepdims=True)
+    log_proba = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+    return float(log_proba[np.arange(len(truth)), truth].mean())
+
+
 def fit_temperature(logits: np.ndarray, truth: np.ndarray) -> tuple[float, float]:
     """The temperature minimising the mean negative log-likelihood of ``truth`` (column indices), and that NLL."""
     from scipy.optimize import minimize_scalar
@@ -160,6 +181,7 @@ def _logits(model: LogisticRegression, X) -> np.ndarray:
 
 
 AUX_WEIGHTS = (1.0, 0.3, 0.0)  # candidates for aux_weight="auto", ties go to the first
+CUE_AUTO_WEIGHT = 3.0  # the cue block's weight when cue_weight="auto" turns it on for a head
 
 
 class StatementClassifier(BaseEstimator):
@@ -178,9 +200,14 @@ class StatementClassifier(BaseEstimator):
     hundred rows it is far less noisy, so the choice is stable from fold to fold.
     The choice and the scores behind it (mean log-likelihood per row, higher is better) are
     kept in ``aux_weights_`` and ``aux_selection_``.
+
+    ``cue_weight="auto"`` likewise decides per head, by the same criterion and at the chosen
+    auxiliary weight, whether the statement-type cue block (weight :data:`CUE_AUTO_WEIGHT`)
+    is used (``cue_used_``, scores in ``cue_selection_``). A head without it sees those
+    columns as zeros, so its coefficients there are 0 and scoring needs no special case.
     """
 
-    def __init__(self, embedder: str = DEFAULT_EMBEDDER, lexical_weight: float = 1.0, cue_weight: float = 0.0,
+    def __init__(self, embedder: str = DEFAULT_EMBEDDER, lexical_weight: float = 1.0, cue_weight: float | str = "auto",
                  C: float = 4.0, cv: int = 5, target_accuracy: float = 0.95, random_state: int = 0,
                  aux_weight: float | str = "auto"):
         self.embedder = embedder
@@ -193,48 +220,70 @@ class StatementClassifier(BaseEstimator):
         self.random_state = random_state
 
     def fit(self, X, y: pd.DataFrame, groups=None, sample_weight=None, embeddings: np.ndarray | None = None,
-            calibration_mask=None):
+            calibration_mask=None, selection_mask=None):
         """Fit both heads. ``calibration_mask`` marks the rows like those the model will score
         (the hand-coded ideas, not paraphrases or definitions): temperatures and thresholds come
         from their grouped out-of-fold predictions only, since easy auxiliary rows would make
-        the model look surer than it is."""
+        the model look surer than it is.
+
+        ``selection_mask`` marks auxiliary rows of a second kind of text the model must also
+        serve (formal prose). When given, the ``"auto"`` choices maximise the mean of the
+        out-of-fold log-likelihood on the calibration rows and on these rows, so a choice that
+        fits terse table items at the expense of long formal statements is not taken."""
         texts = _as_texts(X)
         calibration_mask = (np.ones(len(texts), dtype=bool) if calibration_mask is None
                             else np.asarray(calibration_mask, dtype=bool))
+        selection_mask = (np.zeros(len(texts), dtype=bool) if selection_mask is None
+                          else np.asarray(selection_mask, dtype=bool) & ~calibration_mask)
         y = pd.DataFrame(y).reset_index(drop=True)
         groups = np.asarray(groups if groups is not None else np.arange(len(texts)))
+        cue_auto = self.cue_weight == "auto"
         self.features_ = StatementFeatures(embedder=self.embedder, lexical_weight=self.lexical_weight,
-                                           cue_weight=self.cue_weight).fit(texts)
+                                           cue_weight=CUE_AUTO_WEIGHT if cue_auto else float(self.cue_weight)).fit(texts)
         dense = self.features_.embed(texts) if embeddings is None else embeddings
         features = self.features_.transform(texts, embeddings=dense)
+        variants = {"fixed": features}
+        if cue_auto:
+            keep = np.ones(features.shape[1])
+            keep[dense.shape[1] : dense.shape[1] + len(CUE_FEATURES)] = 0.0
+            no_cue = features.multiply(keep).tocsr() if hasattr(features, "multiply") else features * keep
+            variants = {"off": no_cue, "on": features}
         self.heads_: dict[str, CalibratedHead] = {}
         self.thresholds_: dict[str, float] = {}
         self.oof_: dict[str, np.ndarray] = {}
         self.aux_weights_: dict[str, float] = {}
-        self.aux_selection_: dict[str, dict[float, float]] = {}
+        self.aux_selection_: dict[str, dict[float, float | None]] = {}
+        self.cue_used_: dict[str, bool] = {}
+        self.cue_selection_: dict[str, dict[str, float]] = {}
         for head, classes in HEADS.items():
             target = y[head].fillna("").to_numpy()
             labelled = target != ""
             base = np.ones(labelled.sum()) if sample_weight is None else np.asarray(sample_weight, float)[labelled]
             model = CalibratedHead(C=self.C, cv=self.cv, random_state=self.random_state)
             calibrate = calibration_mask[labelled]
-            X_head, y_head, g_head = features[labelled], target[labelled], groups[labelled]
+            y_head, g_head = target[labelled], groups[labelled]
+            judged = [m for m in (calibrate, selection_mask[labelled]) if m.any()]
+            truth = np.searchsorted(np.unique(y_head), y_head)
+            first = next(iter(variants))
             candidates = AUX_WEIGHTS if self.aux_weight == "auto" else (float(self.aux_weight),)
             if calibrate.all():  # no auxiliary rows: nothing to weigh
                 candidates = candidates[:1]
-            scored = {}
-            for w in candidates:
-                weights = np.where(calibrate, base, base * w)
-                logits = model.oof_logits(X_head, y_head, g_head, weights) if len(candidates) > 1 else None
-                score = None if logits is None else -fit_temperature(
-                    logits[calibrate], np.searchsorted(np.unique(y_head), y_head[calibrate]))[1]
-                scored[w] = (score, weights, logits)
-            best = max(scored, key=lambda w: -1.0 if scored[w][0] is None else scored[w][0])
+            choosing = len(candidates) > 1 or len(variants) > 1
+            context = (model, y_head, g_head, base, calibrate, judged, truth, choosing)
+            scored = {w: _candidate(variants[first][labelled], w, *context) for w in candidates}
+            best = max(scored, key=lambda w: -np.inf if scored[w][0] is None else scored[w][0])
             self.aux_weights_[head] = best
-            self.aux_selection_[head] = {w: (None if f1 is None else round(f1, 4)) for w, (f1, _, _) in scored.items()}
-            weights = scored[best][1]
-            model.fit(X_head, y_head, groups=g_head, sample_weight=None if sample_weight is None and best == 1.0 else weights,
-                      calibration_mask=calibrate, oof_logits=scored[best][2])
+            self.aux_selection_[head] = {w: (None if v is None else round(v, 4)) for w, (v, _, _) in scored.items()}
+            chosen, (_, weights, logits) = first, scored[best]
+            if cue_auto:
+                on = _candidate(variants["on"][labelled], best, *context)
+                self.cue_selection_[head] = {"off": round(scored[best][0], 4), "on": round(on[0], 4)}
+                if on[0] > scored[best][0]:
+                    chosen, (_, weights, logits) = "on", on
+            self.cue_used_[head] = chosen == "on" or (not cue_auto and float(self.cue_weight) > 0)
+            model.fit(variants[chosen][labelled], y_head, groups=g_head,
+                      sample_weight=None if sample_weight is None and best == 1.0 else weights,
+                      calibration_mask=calibrate, oof_logits=logits)
             self.heads_[head] = model
             self.oof_[head] = align_columns(model.oof_proba_, model.classes_, classes)
             correct = np.asarray(classes)[self.oof_[head].argmax(1)] == target[labelled]

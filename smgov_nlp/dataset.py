@@ -9,6 +9,10 @@ idea's group, so a grouped split never puts one idea on both sides.
 - ``table``: a hand-coded idea (English or the project's Spanish version). Scored in evaluation.
 - ``reviewed``: a human decision from ``reviewed.csv``. Trained on and scored.
 - ``aux``: training-only enrichment (project paraphrases, paper prose, layer definitions).
+
+``style`` says what the text reads like: ``table`` (terse workshop items, and reviewed
+statements), ``formal`` (paper prose and the project's formal paraphrases: the long,
+guideline-like text the model also meets), ``paraphrase`` (casual rewordings) or ``definition``.
 """
 
 from __future__ import annotations
@@ -21,7 +25,9 @@ import pandas as pd
 from .errors import SmgovError
 from .labels import HEADS
 
-COLUMNS = ["id", "text", "layer", "type", "lang", "group", "role", "origin"]
+COLUMNS = ["id", "text", "layer", "type", "lang", "group", "role", "origin", "style"]
+STYLES = {"paper_table": "table", "project_translation": "table", "paper_prose": "formal",
+          "paper_definition": "definition", "review": "table"}  # augment.csv rows carry their own
 
 # file name -> (origin, role, column holding the idea the row belongs to)
 SOURCES: dict[str, tuple[str, str, str | None]] = {
@@ -54,6 +60,7 @@ def load_corpus(data_dir: str | Path, include_reviewed: bool = True, origins: se
         frames.append(pd.DataFrame({
             "id": raw["id"], "text": raw["text"], "layer": raw["layer"], "type": raw.get("type", ""),
             "lang": raw["lang"], "group": group, "role": role, "origin": origin,
+            "style": raw["style"] if "style" in raw else STYLES.get(origin, "paraphrase"),
         }))
     if include_reviewed and (data_dir / REVIEWED).exists():
         frames.append(load_reviewed(data_dir / REVIEWED))
@@ -76,7 +83,7 @@ def load_reviewed(path: str | Path) -> pd.DataFrame:
     return pd.DataFrame({
         "id": "rev-" + latest["text_hash"].str[:12], "text": latest["text"], "layer": latest["layer"],
         "type": latest["type"], "lang": latest.get("lang", ""), "group": "rev-" + latest["text_hash"],
-        "role": "reviewed", "origin": "review",
+        "role": "reviewed", "origin": "review", "style": "table",
     })
 
 

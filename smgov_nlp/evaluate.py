@@ -363,6 +363,7 @@ class _Data:
     features: dict[str, np.ndarray | None]  # "shipped" (None = embed inside), "use", "st"
     params: dict
     scored: np.ndarray  # rows evaluation scores (table and reviewed)
+    formal: np.ndarray  # formal-style training rows, which training-time choices are also judged on
 
 
 @dataclass(frozen=True)
@@ -397,7 +398,8 @@ def _prepare(corpus: pd.DataFrame, real: pd.DataFrame, params: dict, with_st: bo
     else:
         features["shipped"] = _embed(spec, texts) if _dense(spec) else None
     scored = np.r_[corpus["role"].isin(SCORED_ROLES).to_numpy(), np.zeros(len(real), dtype=bool)]
-    return _Data(texts, labels, groups, features, params, scored)
+    formal = np.r_[(corpus["style"] == "formal").to_numpy(), np.zeros(len(real), dtype=bool)]
+    return _Data(texts, labels, groups, features, params, scored, formal)
 
 
 def _plan(corpus: pd.DataFrame, n_real: int, protocol: Protocol, with_st: bool) -> list[_Task]:
@@ -471,10 +473,11 @@ def _fit_predict_unlimited(task: _Task, data: _Data) -> dict:
     emb = data.features["shipped"]
     model = StatementClassifier(**data.params)
     model.fit(train_texts, data.labels.iloc[task.train], groups=data.groups[task.train],
-              embeddings=None if emb is None else emb[task.train], calibration_mask=data.scored[task.train])
+              embeddings=None if emb is None else emb[task.train], calibration_mask=data.scored[task.train],
+              selection_mask=data.formal[task.train])
     proba = model.predict_proba(test_texts, embeddings=None if emb is None else emb[task.test])
     return {"proba": proba, "thresholds": dict(model.thresholds_), "diagnostics": _threshold_diagnostics(model, task, data),
-            "aux_weights": dict(model.aux_weights_)}
+            "aux_weights": dict(model.aux_weights_), "cue_used": dict(model.cue_used_)}
 
 
 def _threshold_diagnostics(model: StatementClassifier, task: _Task, data: _Data) -> dict | None:
@@ -619,7 +622,8 @@ class _Evaluation:
                 "both_languages": {head: {"macro_f1": both[head]["macro_f1"], "accuracy": both[head]["accuracy"]}
                                    for head in HEADS},
             }
-        shipped["aux_weight_choices"] = self.aux_weight_choices()
+        shipped["aux_weight_choices"] = self.choices("aux_weights", lambda w: f"{w:g}")
+        shipped["cue_block_choices"] = self.choices("cue_used", lambda used: "on" if used else "off")
         return {"shipped": shipped, "baselines": baselines, "baselines_skipped": skipped, "cross_lingual": cross,
                 "baseline_notes": {
                     "majority": "most frequent class of the training rows",
@@ -632,14 +636,15 @@ class _Evaluation:
                                            "(no paraphrases, prose, definitions or reviewed rows)",
                 }}
 
-    def aux_weight_choices(self) -> dict[str, dict[str, int]]:
-        """How often each auxiliary-row weight was chosen inside the shipped configuration's training folds."""
-        choices: dict[str, dict[str, int]] = {head: {} for head in HEADS}
+    def choices(self, key: str, name: Callable) -> dict[str, dict[str, int]]:
+        """How often each option of a training-time choice (``aux_weights``, ``cue_used``) was made inside
+        the shipped configuration's training folds."""
+        counts: dict[str, dict[str, int]] = {head: {} for head in HEADS}
         for (kind, _, _), result in sorted(self.results.items(), key=str):
-            if kind == "shipped" and "aux_weights" in result:
-                for head, weight in result["aux_weights"].items():
-                    choices[head][f"{weight:g}"] = choices[head].get(f"{weight:g}", 0) + 1
-        return choices
+            if kind == "shipped" and key in result:
+                for head, value in result[key].items():
+                    counts[head][name(value)] = counts[head].get(name(value), 0) + 1
+        return counts
 
     def _pooled_oof(self, kind: str = "shipped") -> tuple[dict[str, np.ndarray], np.ndarray]:
         """Shipped out-of-fold probabilities on the scored rows, all repeats stacked, and the row ids."""
@@ -1106,16 +1111,22 @@ def _protocol_text(m: dict) -> str:
 
 
 def _aux_text(m: dict) -> str:
-    choices = m["classification"]["shipped"].get("aux_weight_choices") or {}
-    if not any(choices.values()):
+    shipped = m["classification"]["shipped"]
+    aux, cue = shipped.get("aux_weight_choices") or {}, shipped.get("cue_block_choices") or {}
+    if not any(aux.values()):
         return ""
-    said = "; ".join(f"{head}: " + ", ".join(f"{w} in {n}" for w, n in sorted(c.items(), key=lambda kv: -float(kv[0])))
-                     for head, c in choices.items())
+
+    def said(choices: dict) -> str:
+        return "; ".join(f"{head}: " + ", ".join(f"{option} in {n}" for option, n in sorted(c.items()))
+                         for head, c in choices.items())
+
+    fits = sum(next(iter(aux.values())).values())
     return f"""
-- **Choices made in training are inside the folds** (nested): with `aux_weight="auto"` each fit weighs the
-  auxiliary rows (paraphrases, prose, definitions) per head at 1, 0.3 or 0 by the grouped out-of-fold
-  log-likelihood of its own hand-coded training rows; the held-out fold never informs the choice. Weights chosen across the
-  {sum(next(iter(choices.values())).values())} fits — {said}."""
+- **Choices made in training are inside the folds** (nested): each fit decides per head how much the
+  auxiliary rows (paraphrases, prose, definitions) weigh (1, 0.3 or 0) and whether the statement-type cue block is
+  used, by the grouped out-of-fold log-likelihood of its own training rows (mean of the hand-coded rows and the
+  formal rows); the held-out fold never informs a choice. Over the {fits} fits — auxiliary weight: {said(aux)};
+  cue block: {said(cue)}."""
 
 
 def _baselines_text(m: dict) -> str:

@@ -30,7 +30,15 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from .embed import DEFAULT_EMBEDDER, MAX_CHARS, _as_texts, make_embedder
-from .lexicon import CUE_FEATURES, CUE_WORDS, cue_features, lemma, lemmatize, strip_accents  # noqa: F401
+from .lexicon import (  # noqa: F401  (re-exported)
+    CUE_FEATURES,
+    CUE_WORDS,
+    cue_features,
+    default_cue_lexicon,
+    lemma,
+    lemmatize,
+    strip_accents,
+)
 
 
 class LexicalVectorizer(TransformerMixin, BaseEstimator):
@@ -92,6 +100,7 @@ class StatementFeatures(TransformerMixin, BaseEstimator):
         texts = _as_texts(X)
         self.embedder_ = make_embedder(self.embedder, max_chars=self.max_chars).fit(texts)
         self.lexical_ = None
+        self.cue_lexicon_ = default_cue_lexicon() if self.cue_weight > 0 else None
         if self.lexical_weight > 0:
             self.lexical_ = LexicalVectorizer(lemmas=self.lexical_lemmas, max_chars=self.max_chars).fit(texts)
         self.n_features_in_ = 1
@@ -109,7 +118,7 @@ class StatementFeatures(TransformerMixin, BaseEstimator):
         dense = self.embed(texts) if embeddings is None else np.asarray(embeddings, dtype=np.float32)
         blocks = [dense]
         if self.cue_weight > 0:
-            blocks.append(cue_features(texts, self.max_chars) * np.float32(self.cue_weight))
+            blocks.append(cue_features(texts, self.max_chars, self.cue_lexicon_) * np.float32(self.cue_weight))
         if len(blocks) > 1:
             dense = np.hstack(blocks)
         if self.lexical_ is None:

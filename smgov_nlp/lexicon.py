@@ -91,14 +91,68 @@ def lemmatize(text: str, lang: str | None = None) -> list[str]:
     return [lemma(w, lang) for w in _WORD.findall(text.lower())]
 
 
-@lru_cache(maxsize=200_000)
-def _cue_forms(word: str, lang: str) -> tuple[str, str]:
-    """Accent-stripped surface form and lemma of a lower-case word (memoised)."""
-    return strip_accents(word), strip_accents(lemma(word, lang))
+class CueLexicon:
+    """What the cue block needs from the lemma tables, frozen into a few word sets.
+
+    For each language (``es``, ``en``, ``und``) and cue kind, the surface words whose lookup
+    lemma is a cue of that kind; and the English words whose lemma differs from the word
+    (for the "opens with a base-form verb" feature). :func:`build` derives them from the
+    spacy-lookups-data tables; a trained model stores them (:meth:`to_arrays`), so scoring
+    needs neither spaCy nor the half-million-entry tables.
+    """
+
+    def __init__(self, words: dict[str, frozenset], en_changed: frozenset):
+        self.words = words  # "<lang>:<kind>" -> surface words whose lemma is a cue of that kind
+        self.en_changed = en_changed
+
+    @classmethod
+    def build(cls) -> CueLexicon:
+        es, en = _lemma_table("es"), _lemma_table("en")
+        lookups = {"es": (es, es.get), "en": (en, en.get), "und": ({**en, **es}, lambda w: es.get(w) or en.get(w))}
+        words = {}
+        for lang, (table, lookup) in lookups.items():
+            lemma_forms = [(w, _stripped(lookup(w) or w)) for w in table]  # few distinct lemmas: memoised
+            for kind, cues in _CUE_SETS.items():
+                words[f"{lang}:{kind}"] = frozenset(w for w, form in lemma_forms if form in cues)
+        en_changed = frozenset(w for w, lem in en.items() if _stripped(lem) != strip_accents(w))
+        return cls(words, en_changed)
+
+    def to_arrays(self, prefix: str = "cuelex_") -> dict[str, np.ndarray]:
+        arrays = {f"{prefix}{key}": np.array(sorted(ws), dtype=str) for key, ws in self.words.items()}
+        arrays[f"{prefix}en_changed"] = np.array(sorted(self.en_changed), dtype=str)
+        return arrays
+
+    @classmethod
+    def from_arrays(cls, arrays, prefix: str = "cuelex_") -> CueLexicon:
+        words = {key[len(prefix):]: frozenset(arrays[key].tolist()) for key in arrays
+                 if key.startswith(prefix) and key != f"{prefix}en_changed"}
+        return cls(words, frozenset(arrays[f"{prefix}en_changed"].tolist()))
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, CueLexicon) and self.words == other.words and self.en_changed == other.en_changed
 
 
-def cue_features(texts, max_chars: int = MAX_CHARS) -> np.ndarray:
-    """The ``(n, 8)`` binary cue block, columns named by :data:`CUE_FEATURES`."""
+_LEXICON: list[CueLexicon] = []
+_LEXICON_LOCK = threading.Lock()
+
+
+def default_cue_lexicon() -> CueLexicon:
+    """The lexicon built from the installed lemma tables, once per process."""
+    if not _LEXICON:
+        with _LEXICON_LOCK:
+            if not _LEXICON:
+                _LEXICON.append(CueLexicon.build())
+    return _LEXICON[0]
+
+
+def cue_features(texts, max_chars: int = MAX_CHARS, lexicon: CueLexicon | None = None) -> np.ndarray:
+    """The ``(n, 8)`` binary cue block, columns named by :data:`CUE_FEATURES`.
+
+    A word counts for a kind when its accent-stripped form or its lookup lemma is in the kind's
+    cue list; "first" features look at the first word only. ``first_en_base_form`` (not Spanish,
+    and the first word is its own English lemma and does not end in "s") uses the English table.
+    """
+    lexicon = lexicon or default_cue_lexicon()
     texts = _as_texts(texts)
     out = np.zeros((len(texts), len(CUE_FEATURES)), dtype=np.float32)
     for i, text in enumerate(texts):
@@ -107,11 +161,16 @@ def cue_features(texts, max_chars: int = MAX_CHARS) -> np.ndarray:
         words = _WORD.findall(text.lower())
         if not words:
             continue
-        forms = {f for w in words for f in _cue_forms(w, lang)}
-        first, first_lemma = _cue_forms(words[0], lang)
-        for k, cues in enumerate(_CUE_SETS.values()):
-            out[i, 2 * k] = not cues.isdisjoint(forms)
-            out[i, 2 * k + 1] = first in cues or first_lemma in cues
-        out[i, 6] = lang == "es" and _ES_INFINITIVE.search(first) is not None
-        out[i, 7] = lang != "es" and first_lemma == first and not first.endswith("s")
+        stripped = [_stripped(w) for w in words]
+        for k, (kind, cues) in enumerate(_CUE_SETS.items()):
+            by_lemma = lexicon.words[f"{lang}:{kind}"]
+            out[i, 2 * k] = any(f in cues for f in stripped) or not by_lemma.isdisjoint(words)
+            out[i, 2 * k + 1] = stripped[0] in cues or words[0] in by_lemma
+        out[i, 6] = lang == "es" and _ES_INFINITIVE.search(stripped[0]) is not None
+        out[i, 7] = lang != "es" and words[0] not in lexicon.en_changed and not stripped[0].endswith("s")
     return out
+
+
+@lru_cache(maxsize=200_000)
+def _stripped(word: str) -> str:
+    return strip_accents(word)

@@ -2,7 +2,8 @@
 
 A fitted :class:`~smgov_nlp.classify.StatementClassifier` is a few linear heads over
 features it knows how to rebuild: the sentence embedding (re-encoded from the embedder's
-name), the optional cue block, and two fitted TF-IDF tables. ``smgov train`` exports
+name), the optional cue block (its lexicon frozen into word lists at training time, so
+neither spaCy nor the lemma tables are loaded), and two fitted TF-IDF tables. ``smgov train`` exports
 those as ``heads.npz`` (``allow_pickle=False``: arrays and strings only), and scoring
 computes the very same probabilities from them without importing scikit-learn or scipy,
 which would otherwise be most of ``smgov score``'s start-up time. A test checks that both
@@ -123,8 +124,10 @@ class RuntimeClassifier:
     """
 
     def __init__(self, embedder: str, max_chars: int, cue_weight: float, lexical_weight: float,
-                 tables: list[TfidfTable], heads: dict[str, LinearHead], lexical_lemmas: bool = False):
+                 tables: list[TfidfTable], heads: dict[str, LinearHead], lexical_lemmas: bool = False,
+                 cue_lexicon=None):
         self.embedder = embedder
+        self.cue_lexicon = cue_lexicon
         self.lexical_lemmas = lexical_lemmas
         self.max_chars = max_chars
         self.cue_weight = cue_weight
@@ -142,7 +145,7 @@ class RuntimeClassifier:
         if self.cue_weight > 0:
             from .lexicon import cue_features
 
-            dense = np.hstack([dense, cue_features(texts, self.max_chars) * np.float32(self.cue_weight)])
+            dense = np.hstack([dense, cue_features(texts, self.max_chars, self.cue_lexicon) * np.float32(self.cue_weight)])
         logits = {head: dense.astype(np.float64) @ h.coef[:, : dense.shape[1]].T + h.intercept
                   for head, h in self.heads.items()}
         if self.tables:
@@ -200,6 +203,8 @@ def export(classifier) -> dict[str, np.ndarray] | None:
         "lexical_weight": np.array(float(features.lexical_weight if features.lexical_ is not None else 0.0)),
         "lexical_lemmas": np.array(bool(features.lexical_lemmas)),
     }
+    if features.cue_weight > 0:
+        arrays.update(features.cue_lexicon_.to_arrays())
     if features.lexical_ is not None:
         for name, vectorizer in (("word", features.lexical_.word_), ("char", features.lexical_.char_)):
             settings = vectorizer.get_params()
@@ -232,8 +237,13 @@ def from_arrays(arrays) -> RuntimeClassifier:
                              arrays[f"{name}_terms"], arrays[f"{name}_idf"]) for name in ("word", "char")]
     heads = {head: LinearHead(arrays[f"{head}_classes"], arrays[f"{head}_coef"], arrays[f"{head}_intercept"],
                               float(arrays[f"{head}_temperature"])) for head in HEADS}
+    lexicon = None
+    if float(arrays["cue_weight"]) > 0:
+        from .lexicon import CueLexicon
+
+        lexicon = CueLexicon.from_arrays(arrays)
     return RuntimeClassifier(str(arrays["embedder"]), int(arrays["max_chars"]), float(arrays["cue_weight"]),
-                             float(arrays["lexical_weight"]), tables, heads, bool(arrays["lexical_lemmas"]))
+                             float(arrays["lexical_weight"]), tables, heads, bool(arrays["lexical_lemmas"]), lexicon)
 
 
 def save(arrays: dict[str, np.ndarray], path: str | Path) -> None:

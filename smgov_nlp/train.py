@@ -31,7 +31,8 @@ def train_model(data_dir: str | Path, out: str | Path, embedder: str = "use", na
     classifier = StatementClassifier(embedder=embedder, **params)
     texts = corpus["text"].tolist()
     classifier.fit(texts, corpus[list(HEADS)], groups=corpus["group"].to_numpy(),
-                   calibration_mask=corpus["role"].isin(["table", "reviewed"]).to_numpy())
+                   calibration_mask=corpus["role"].isin(["table", "reviewed"]).to_numpy(),
+                   selection_mask=(corpus["style"] == "formal").to_numpy())
     ideas = (corpus["origin"] != "paper_definition").to_numpy()
     idea_space = IdeaSpace().fit(classifier.features_.embed(corpus.loc[ideas, "text"].tolist()),
                                  corpus.loc[ideas, "group"].to_numpy())
@@ -49,6 +50,10 @@ def train_model(data_dir: str | Path, out: str | Path, embedder: str = "use", na
         "aux_weights": {head: w for head, w in classifier.aux_weights_.items()},
         "aux_selection": {head: {f"{w:g}": f1 for w, f1 in scores.items()}
                           for head, scores in classifier.aux_selection_.items()},
+        "cue_used": dict(classifier.cue_used_),
+        "cue_selection": dict(classifier.cue_selection_),
+        "choice_criterion": ("grouped out-of-fold log-likelihood per row (temperature-scaled), mean of the "
+                             "hand-coded rows and the formal rows (paper prose, formal paraphrases)"),
         "threshold_criterion": (f"lowest confidence at which grouped out-of-fold predictions of the head "
                                 f"reach {classifier.target_accuracy:.0%} accuracy"),
         "data_hash": corpus_hash(corpus),
@@ -122,8 +127,10 @@ statement in Spanish or English, with calibrated confidence and the three neares
 - Training-data hash: `{config['data_hash']}`
 - Rows from human review: {config['reviewed_rows']}
 - Thresholds: {config['threshold_criterion']}.
-- Weight of the auxiliary rows (paraphrases, prose, definitions) per head, chosen by the grouped out-of-fold
-  log-likelihood of the hand-coded rows: {', '.join(f"{h} {w:g}" for h, w in config.get('aux_weights', {}).items())}
+- Choices made in training, per head, by {config.get('choice_criterion', 'grouped cross-validation')}:
+  weight of the auxiliary rows (paraphrases, prose, definitions):
+  {', '.join(f"{h} {w:g}" for h, w in config.get('aux_weights', {}).items())};
+  statement-type cue block: {', '.join(f"{h} {'on' if u else 'off'}" for h, u in config.get('cue_used', {}).items())}
 
 ## Training rows
 

@@ -8,6 +8,7 @@ from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
 from smgov_nlp.classify import AUX_WEIGHTS, CalibratedHead, StatementClassifier, choose_threshold, grouped_splits
+from smgov_nlp.features import CUE_FEATURES
 from smgov_nlp.labels import HEADS, LAYERS, TYPES
 
 # --- choosing the review threshold --------------------------------------------------------
@@ -276,9 +277,35 @@ def test_aux_weight_zero_trains_on_the_calibration_rows_only(fake_setup):
 
 def test_fixed_aux_weight_one_is_plain_training(fake_setup):
     both, vectors, mask = with_aux(*fake_setup, corrupt=None)
-    clf = fit_aux(both, vectors, mask, aux_weight=1.0)
+    clf = fit_aux(both, vectors, mask, aux_weight=1.0, cue_weight=0.0)
     assert clf.aux_weights_ == {"layer": 1.0, "type": 1.0}
+    assert clf.cue_used_ == {"layer": False, "type": False} and clf.cue_selection_ == {}
     assert clf.aux_selection_ == {"layer": {1.0: None}, "type": {1.0: None}}
+
+
+def test_auto_cue_block_is_used_where_it_carries_the_signal():
+    """Embeddings are noise; only the opening word ("Falta", "Crear", "Permite") tells the type."""
+    rng = np.random.default_rng(0)
+    openers = {"risk": ["Falta de", "Lack of", "Riesgo de"], "benefit": ["Permite", "Improves", "Facilita"],
+               "strategy": ["Crear", "Establish", "Definir"]}
+    rows = []
+    for i in range(72):
+        type_ = TYPES[i % 3]
+        rows.append({"text": f"{openers[type_][i % 3 if i % 9 < 3 else (i // 3) % 3]} tema{i}",
+                     "layer": LAYERS[i % 6], "type": type_, "group": f"g{i}"})
+    table = pd.DataFrame(rows)
+    vectors = rng.normal(size=(len(table), 16)).astype(np.float32)
+    clf = StatementClassifier(embedder="use", cv=3, lexical_weight=0.0).fit(
+        table["text"].tolist(), table[["layer", "type"]], groups=table["group"].to_numpy(), embeddings=vectors)
+    assert clf.cue_used_["type"]
+    assert clf.cue_selection_["type"]["on"] > clf.cue_selection_["type"]["off"] + 0.2
+    on_coefs = clf.heads_["type"].estimator_.coef_[:, 16:16 + len(CUE_FEATURES)]
+    assert np.abs(on_coefs).max() > 0.1
+    if not clf.cue_used_["layer"]:  # a head without the block has exactly zero weight on it
+        assert not clf.heads_["layer"].estimator_.coef_[:, 16:16 + len(CUE_FEATURES)].any()
+    pred = clf.predict(["Falta de presupuesto", "Crear un comité", "Permite ahorrar"],
+                       embeddings=rng.normal(size=(3, 16)).astype(np.float32))
+    assert pred["type"].tolist() == ["risk", "strategy", "benefit"]
 
 
 # --- the two-head classifier end to end on the lexical embedder ----------------------------

@@ -115,15 +115,15 @@ def test_fold_plan_is_grouped_and_scores_each_row_once_per_repeat():
 
 
 def synthetic_corpus(labeled_table: pd.DataFrame) -> pd.DataFrame:
-    table = labeled_table.assign(role="table", origin="paper_table")
+    table = labeled_table.assign(role="table", origin="paper_table", style="table")
     aux = labeled_table.assign(id=labeled_table["id"] + "-aux", text="In other words: " + labeled_table["text"],
-                               role="aux", origin="project_paraphrase")
+                               role="aux", origin="project_paraphrase", style="formal")
     reviewed = pd.DataFrame([
         {"id": f"rev-{i}", "text": f"{en} (reviewed)", "layer": layer, "type": type_, "lang": "en",
-         "group": f"rev-{i}", "role": "reviewed", "origin": "review"}
+         "group": f"rev-{i}", "role": "reviewed", "origin": "review", "style": "table"}
         for i, (layer, type_, en, _) in enumerate(IDEAS[:9])])
     return pd.concat([table, aux, reviewed], ignore_index=True)[
-        ["id", "text", "layer", "type", "lang", "group", "role", "origin"]]
+        ["id", "text", "layer", "type", "lang", "group", "role", "origin", "style"]]
 
 
 @pytest.mark.filterwarnings("ignore:The least populated class")
@@ -132,7 +132,8 @@ def test_sections_on_a_synthetic_corpus_with_reviewed_rows(labeled_table):
     vectors = FakeEmbedder(dim=48).transform(corpus["text"].tolist())
     data = ev._Data(texts=corpus["text"].tolist(), labels=corpus[list(HEADS)], groups=corpus["group"].to_numpy(),
                     features={"use": vectors, "st": None, "shipped": vectors},
-                    params={"embedder": "use", "cv": 3}, scored=corpus["role"].isin(ev.SCORED_ROLES).to_numpy())
+                    params={"embedder": "use", "cv": 3}, scored=corpus["role"].isin(ev.SCORED_ROLES).to_numpy(),
+                    formal=(corpus["style"] == "formal").to_numpy())
     protocol = ev.Protocol(folds=3, repeats=2, st_baselines=False)
     tasks = [t for t in ev._plan(corpus, 0, protocol, with_st=False) if t.repeat >= 0]
     assert {t.kind for t in tasks} >= {"shipped", "no_reviewed", "majority", "use_lr", "tfidf_lr"}
@@ -148,6 +149,9 @@ def test_sections_on_a_synthetic_corpus_with_reviewed_rows(labeled_table):
         assert classification["shipped"][head]["rows"] == 36 + 9
     assert classification["baselines_skipped"] == {"st_lr": "not installed", "use+st_lr": "not installed"}
     assert set(classification["cross_lingual"]) == {"en_to_es", "es_to_en"}
+    shipped_fits = sum(t.kind == "shipped" for t in tasks)
+    for key in ("aux_weight_choices", "cue_block_choices"):  # one choice per head in every shipped fit
+        assert {h: sum(c.values()) for h, c in classification["shipped"][key].items()} == {h: shipped_fits for h in HEADS}
 
     selective = evaluation.selective()
     assert 0.0 <= selective["auto_accept_share"] <= 1.0

@@ -91,3 +91,29 @@ def test_default_use_features():
     X = f.transform(TEXTS[:3])
     assert f.embed(TEXTS[:3]).shape == (3, 512)
     assert X.shape[0] == 3 and X.shape[1] > 512 + len(CUE_FEATURES)
+
+
+# --- the frozen cue lexicon -----------------------------------------------------------------
+
+
+def test_cue_lexicon_gives_the_features_the_lemma_tables_give():
+    """The frozen word lists reproduce lemma lookups: Spanish and English statements, first words and all."""
+    from smgov_nlp.lexicon import _CUE_SETS, CueLexicon, default_cue_lexicon, detect_lang, lemma
+
+    texts = ["Permiten mejorar la comunicación", "Faltan recursos humanos", "Crearon un comité", "Deberían capacitar",
+             "It enabled faster answers", "Lacking staff and budgets", "Developed a plan", "Trains the officials",
+             "Mejoró la imagen del gobierno", "Riesgos de ataques informáticos", "Planes de capacitación", "x"]
+    lexicon = default_cue_lexicon()
+    got = cue_features(texts, lexicon=lexicon)
+    for text, row in zip(texts, got):
+        lang = detect_lang(text)
+        words = [w.lower() for w in text.split()]
+        for k, cues in enumerate(_CUE_SETS.values()):
+            forms = {strip_accents(f) for w in words for f in (w, lemma(w, lang))}
+            assert row[2 * k] == bool(forms & cues), (text, k)
+            first = {strip_accents(words[0]), strip_accents(lemma(words[0], lang))}
+            assert row[2 * k + 1] == bool(first & cues), (text, k)
+    assert got[8, 2] == 1 and got[8, 3] == 1  # "Mejoró" is a form of "mejorar": a benefit cue, and the first word
+    arrays = lexicon.to_arrays()
+    assert CueLexicon.from_arrays(arrays) == lexicon
+    np.testing.assert_array_equal(cue_features(texts, lexicon=CueLexicon.from_arrays(arrays)), got)
