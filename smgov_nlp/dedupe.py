@@ -144,30 +144,27 @@ def _sparse_average_linkage(vectors: np.ndarray, rows: np.ndarray, cols: np.ndar
     n = len(vectors)
     sums = np.asarray(vectors, dtype=np.float64).copy()
     size = np.ones(n, dtype=np.int64)
+    version = np.zeros(n, dtype=np.int64)  # bumped when a cluster grows: older heap entries are stale
     parent = np.arange(n)
     neighbours: list[set[int]] = [set() for _ in range(n)]
     for i, j in zip(rows.tolist(), cols.tolist()):
         neighbours[i].add(j)
         neighbours[j].add(i)
-
-    def average(a: int, b: int) -> float:
-        return float(sums[a] @ sums[b]) / (size[a] * size[b])
-
-    heap = [(-average(i, j), i, j) for i, j in zip(rows.tolist(), cols.tolist())]
-    heap = [entry for entry in heap if -entry[0] >= threshold]
+    initial = np.einsum("ij,ij->i", sums[rows], sums[cols])  # all sizes are 1
+    ok = initial >= threshold
+    heap = [(-sim, i, j, 0, 0) for sim, i, j in zip(initial[ok].tolist(), rows[ok].tolist(), cols[ok].tolist())]
     heapq.heapify(heap)
     alive = np.ones(n, dtype=bool)
     while heap:
-        neg, a, b = heapq.heappop(heap)
-        if not (alive[a] and alive[b]):
-            continue
-        if abs(average(a, b) + neg) > 1e-9:  # stale: a side grew since this entry was pushed
-            continue
+        _, a, b, version_a, version_b = heapq.heappop(heap)
+        if not (alive[a] and alive[b]) or version[a] != version_a or version[b] != version_b:
+            continue  # a side merged away or grew since this entry was pushed
         keep, gone = (a, b) if len(neighbours[a]) >= len(neighbours[b]) else (b, a)
         alive[gone] = False
         parent[gone] = keep
         sums[keep] += sums[gone]
         size[keep] += size[gone]
+        version[keep] += 1
         for other in neighbours[gone]:
             if other != keep:
                 neighbours[other].discard(gone)
@@ -175,10 +172,14 @@ def _sparse_average_linkage(vectors: np.ndarray, rows: np.ndarray, cols: np.ndar
                 neighbours[keep].add(other)
         neighbours[keep].discard(gone)
         neighbours[gone] = set()
-        for other in neighbours[keep]:
-            similarity = average(keep, other)
-            if similarity >= threshold:
-                heapq.heappush(heap, (-similarity, min(keep, other), max(keep, other)))
+        if not neighbours[keep]:
+            continue
+        others = np.fromiter(neighbours[keep], dtype=np.int64, count=len(neighbours[keep]))
+        averages = (sums[others] @ sums[keep]) / (size[others] * size[keep])
+        close = averages >= threshold
+        for other, similarity in zip(others[close].tolist(), averages[close].tolist()):
+            low, high = (keep, other) if keep < other else (other, keep)
+            heapq.heappush(heap, (-similarity, low, high, int(version[low]), int(version[high])))
     return _find_roots(parent)
 
 
