@@ -150,14 +150,19 @@ def _sparse_average_linkage(vectors: np.ndarray, rows: np.ndarray, cols: np.ndar
     for i, j in zip(rows.tolist(), cols.tolist()):
         neighbours[i].add(j)
         neighbours[j].add(i)
-    initial = np.einsum("ij,ij->i", sums[rows], sums[cols])  # all sizes are 1
+    initial = np.concatenate([np.einsum("ij,ij->i", sums[rows[k : k + 65536]], sums[cols[k : k + 65536]])
+                              for k in range(0, len(rows), 65536)] or [np.zeros(0)])  # all sizes are 1; chunked
     ok = initial >= threshold
-    heap = [(-sim, i, j, 0, 0) for sim, i, j in zip(initial[ok].tolist(), rows[ok].tolist(), cols[ok].tolist())]
+    # heap entries are (-similarity, pair, stamp): pair = a * n + b (a < b) orders ties like (a, b), and
+    # stamp = version[a] * (n + 1) + version[b]; three small objects per entry keep a big heap compact
+    pairs = rows[ok].astype(np.int64) * n + cols[ok]
+    heap = [(-sim, pair, 0) for sim, pair in zip(initial[ok].tolist(), pairs.tolist())]
     heapq.heapify(heap)
     alive = np.ones(n, dtype=bool)
     while heap:
-        _, a, b, version_a, version_b = heapq.heappop(heap)
-        if not (alive[a] and alive[b]) or version[a] != version_a or version[b] != version_b:
+        _, pair, stamp = heapq.heappop(heap)
+        a, b = divmod(pair, n)
+        if not (alive[a] and alive[b]) or stamp != version[a] * (n + 1) + version[b]:
             continue  # a side merged away or grew since this entry was pushed
         keep, gone = (a, b) if len(neighbours[a]) >= len(neighbours[b]) else (b, a)
         alive[gone] = False
@@ -179,7 +184,7 @@ def _sparse_average_linkage(vectors: np.ndarray, rows: np.ndarray, cols: np.ndar
         close = averages >= threshold
         for other, similarity in zip(others[close].tolist(), averages[close].tolist()):
             low, high = (keep, other) if keep < other else (other, keep)
-            heapq.heappush(heap, (-similarity, low, high, int(version[low]), int(version[high])))
+            heapq.heappush(heap, (-similarity, low * n + high, int(version[low] * (n + 1) + version[high])))
     return _find_roots(parent)
 
 
