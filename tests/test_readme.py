@@ -31,3 +31,24 @@ def test_readme_quotes_the_committed_classification_figures():
 def test_readme_quotes_the_committed_dedupe_figures():
     for path in ("dedupe.test.pair_f1", "dedupe.test.ari", "dedupe.threshold", "dedupe.test.pair_precision"):
         assert f"{value(path):.3f}".rstrip("0") in README, path
+
+
+def bench_value(target_prefix: str) -> dict:
+    bench = json.loads((REPO / "evaluation" / "bench.json").read_text(encoding="utf-8"))
+    (check,) = [c for c in bench["target_checks"] if c["target"].startswith(target_prefix)]
+    return check
+
+
+def test_readme_quotes_the_committed_benchmark_figures():
+    """Speed claims come from evaluation/bench.json, written by scripts/bench.py."""
+    expected = {
+        "(a) throughput": lambda v: f"{v:.2f}",
+        "(b) default vs st": lambda v: f"{v:.2f}× faster",
+        "(c) cold start": lambda v: f"+{v:.2f} s",
+        "cluster --by type, 100,000 statements, embeddings cached: wall time": lambda v: f"{v:.1f} s",
+        "cluster --by type, 100,000 statements: peak RSS": lambda v: f"{v:.2f} GB",
+        "cluster without --by, 100,000 statements, embeddings cached: wall time": lambda v: f"{v:.1f} s",
+    }
+    missing = [prefix for prefix, shown in expected.items()
+               if bench_value(prefix)["value"] is None or shown(bench_value(prefix)["value"]) not in README]
+    assert not missing, f"README does not quote {missing}; update it from evaluation/bench.json"
