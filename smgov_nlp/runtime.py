@@ -55,16 +55,6 @@ class TfidfTable:
         self.index = {term: i for i, term in enumerate(self.terms.tolist())}
         self._word_columns: dict[str, np.ndarray] = {}  # char_wb: a word's n-grams depend on the word alone
 
-    def ngrams(self, text: str) -> list[str]:
-        """The n-grams scikit-learn's analyzer gives ``text`` (lower-cased, accents stripped)."""
-        text = _strip_accents(text.lower())
-        if self.analyzer == "word":
-            return self._word_ngrams(_TOKEN.findall(text))
-        grams = []
-        for word in _SPACES.sub(" ", text).split():
-            grams.extend(self._char_ngrams(word))
-        return grams
-
     def _word_ngrams(self, tokens: list[str]) -> list[str]:
         low, high = self.ngram_range
         grams = list(tokens) if low == 1 else []
