@@ -26,6 +26,7 @@ from sklearn.utils.validation import check_is_fitted
 from .embed import DEFAULT_EMBEDDER, _as_texts
 from .features import CUE_FEATURES, StatementFeatures
 from .labels import HEADS
+from .runtime import align_columns, log_likelihood, softmax
 
 log = logging.getLogger(__name__)
 
@@ -146,33 +147,19 @@ def _candidate(X, aux_weight, model, y, groups, base, calibrate, judged, truth, 
         return None, weights, None
     logits = model.oof_logits(X, y, groups, weights)
     temperature, _ = fit_temperature(logits[calibrate], truth[calibrate])
-    scores = [_log_likelihood(logits[rows] / temperature, truth[rows]) for rows in judged]
+    scores = [log_likelihood(logits[rows] / temperature, truth[rows]) for rows in judged]
     return float(np.mean(scores)), weights, logits
-
-
-def _log_likelihood(logits: np.ndarray, truth: np.ndarray) -> float:
-    z = logits - logits.max(axis=1, keepdims=True)
-    log_proba = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
-    return float(log_proba[np.arange(len(truth)), truth].mean())
 
 
 def fit_temperature(logits: np.ndarray, truth: np.ndarray) -> tuple[float, float]:
     """The temperature minimising the mean negative log-likelihood of ``truth`` (column indices), and that NLL."""
     from scipy.optimize import minimize_scalar
-    from scipy.special import log_softmax
 
     def nll(log_t: float) -> float:
-        return -log_softmax(logits / np.exp(log_t), axis=1)[np.arange(len(truth)), truth].mean()
+        return -log_likelihood(logits / np.exp(log_t), truth)
 
     found = minimize_scalar(nll, bounds=(-3, 3), method="bounded")
     return float(np.exp(found.x)), float(found.fun)
-
-
-def softmax(z: np.ndarray, axis: int = 1) -> np.ndarray:
-    """Row-wise softmax (numpy only: keeps scipy.special off the scoring path)."""
-    z = z - z.max(axis=axis, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(axis=axis, keepdims=True)
 
 
 def _logits(model: LogisticRegression, X) -> np.ndarray:
@@ -312,12 +299,3 @@ class StatementClassifier(BaseEstimator):
             out[head] = np.asarray(HEADS[head])[p.argmax(1)]
             out[f"{head}_confidence"] = p.max(1)
         return pd.DataFrame(out)
-
-
-def align_columns(proba: np.ndarray, model_classes, classes) -> np.ndarray:
-    """Reorder (and zero-fill) probability columns to ``classes``."""
-    out = np.zeros((proba.shape[0], len(classes)))
-    index = {c: i for i, c in enumerate(classes)}
-    for j, c in enumerate(model_classes):
-        out[:, index[c]] = proba[:, j]
-    return out

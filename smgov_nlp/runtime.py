@@ -146,13 +146,7 @@ class RuntimeClassifier:
             z = logits[head]
             if h.coef.shape[0] == 1:  # binary: sklearn's one score, as two symmetric logits
                 z = np.column_stack([-z[:, 0], z[:, 0]]) / 2
-            z = z / h.temperature
-            z = np.exp(z - z.max(axis=1, keepdims=True))
-            proba = z / z.sum(axis=1, keepdims=True)
-            aligned = np.zeros((len(texts), len(HEADS[head])))
-            for j, label in enumerate(h.classes.tolist()):
-                aligned[:, HEADS[head].index(label)] = proba[:, j]
-            out[head] = aligned
+            out[head] = align_columns(softmax(z / h.temperature), h.classes.tolist(), HEADS[head])
         return out
 
     def _add_lexical(self, texts: list[str], offset: int, logits: dict[str, np.ndarray], start: int) -> None:
@@ -180,6 +174,28 @@ class RuntimeClassifier:
             contributions = h.coef[:, cols] * vals
             for k in range(h.coef.shape[0]):
                 logits[head][start : start + len(texts), k] += np.bincount(rows, contributions[k], minlength=len(texts))
+
+
+def softmax(z: np.ndarray, axis: int = 1) -> np.ndarray:
+    """Row-wise softmax."""
+    z = np.exp(z - z.max(axis=axis, keepdims=True))
+    return z / z.sum(axis=axis, keepdims=True)
+
+
+def log_likelihood(logits: np.ndarray, truth: np.ndarray) -> float:
+    """Mean log-softmax probability of the ``truth`` column indices."""
+    z = logits - logits.max(axis=1, keepdims=True)
+    log_proba = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+    return float(log_proba[np.arange(len(truth)), truth].mean())
+
+
+def align_columns(proba: np.ndarray, model_classes, classes) -> np.ndarray:
+    """Reorder (and zero-fill) probability columns to ``classes``."""
+    out = np.zeros((proba.shape[0], len(classes)))
+    index = {c: i for i, c in enumerate(classes)}
+    for j, c in enumerate(model_classes):
+        out[:, index[c]] = proba[:, j]
+    return out
 
 
 def export(classifier) -> dict[str, np.ndarray] | None:
