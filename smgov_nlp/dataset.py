@@ -8,7 +8,8 @@ idea's group, so a grouped split never puts one idea on both sides.
 
 - ``table``: a hand-coded idea (English or the project's Spanish version). Scored in evaluation.
 - ``reviewed``: a human decision from ``reviewed.csv``. Trained on and scored.
-- ``aux``: training-only enrichment (project paraphrases, paper prose, layer definitions).
+- ``aux``: training-only enrichment (project paraphrases, paper prose, layer definitions, and new
+  ideas written and double-coded by the project).
 
 ``style`` says what the text reads like: ``table`` (terse workshop items, and reviewed
 statements), ``formal`` (paper prose and the project's formal paraphrases: the long,
@@ -35,6 +36,7 @@ SOURCES: dict[str, tuple[str, str, str | None]] = {
     "tables_es.csv": ("project_translation", "table", "source_id"),
     "prose.csv": ("paper_prose", "aux", "group_id"),
     "augment.csv": ("project_paraphrase", "aux", "source_id"),
+    "additions.csv": ("project_addition", "aux", "source_id"),
     "layer_definitions.csv": ("paper_definition", "aux", "id"),
 }
 REVIEWED = "reviewed.csv"

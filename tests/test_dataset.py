@@ -15,6 +15,7 @@ from smgov_nlp.store import COLUMNS as STORE_COLUMNS
 from smgov_nlp.store import text_hash
 
 SEED = REPO.parent / "shared" / "seeds" / "000_e5fa613599e5cf33.txt"
+N_ADDITIONS = len(pd.read_csv(LABELED / "additions.csv"))
 
 
 def read(name: str) -> pd.DataFrame:
@@ -56,7 +57,7 @@ def test_tables_es_is_one_row_per_english_idea():
 
 
 @pytest.mark.parametrize("name", ["tables_en.csv", "tables_es.csv", "prose.csv", "augment.csv",
-                                  "layer_definitions.csv"])
+                                  "additions.csv", "layer_definitions.csv"])
 def test_every_labeled_file_uses_known_label_ids(name):
     frame = read(name)
     assert set(frame["layer"]) <= set(LAYERS)
@@ -93,6 +94,7 @@ def test_corpus_columns_and_sizes(corpus):
         ("paper_definition", "aux"): 58,
         ("paper_prose", "aux"): 150,
         ("paper_table", "table"): 122,
+        ("project_addition", "aux"): N_ADDITIONS,
         ("project_paraphrase", "aux"): 732,
         ("project_translation", "table"): 122,
     }
@@ -255,3 +257,42 @@ def test_corpus_hash_changes_with_a_review(data_dir):
     write_reviewed(data_dir, [decision(A, "technology", "risk", "2024-05-01T09:00:00+00:00")])
     assert corpus_hash(load_corpus(data_dir)) != before
     assert corpus_hash(load_corpus(data_dir, include_reviewed=False)) == before
+
+
+# --- the project's double-coded additions ------------------------------------------------------
+
+
+def test_additions_keep_only_ideas_both_coders_agree_on():
+    written = read("drafts/additions_written.csv").set_index("idea_id")
+    second = read("drafts/additions_second_coding.csv").set_index("idea_id")
+    additions = read("additions.csv")
+    assert set(second.index) == set(written.index)  # every written idea was second-coded
+    idea = additions["id"].str.extract(r"^(a\d{3})-")[0]
+    assert idea.notna().all() and additions["id"].is_unique
+    for head in ("layer", "type"):
+        assert (additions[head].to_numpy() == written.loc[idea, head].to_numpy()).all()
+        assert (additions[head].to_numpy() == second.loc[idea, head].to_numpy()).all()
+    disagreed = written.index[(written["layer"] != second["layer"]) | (written["type"] != second["type"])]
+    assert len(disagreed) and not set(disagreed) & set(idea)  # the disagreements are really left out
+    # four wordings per kept idea: terse and sentence, English and Spanish
+    assert (idea.value_counts() == 4).all()
+    assert sorted(additions.groupby(["lang", "style"]).size().to_dict()) == [
+        ("en", "formal"), ("en", "table"), ("es", "formal"), ("es", "table")]
+    assert additions["source"].str.contains("written by the project").all()
+
+
+def test_additions_are_their_own_idea_or_join_a_table_idea(corpus):
+    ideas = set(read("tables_en.csv")["id"])
+    rows = corpus[corpus["origin"] == "project_addition"]
+    own = rows["group"] == rows["id"].str.extract(r"^(a\d{3})-")[0]
+    assert own.mean() > 0.9
+    assert set(rows.loc[~own, "group"]) <= ideas  # the ones close to a paper idea are held out with it
+
+
+def test_build_additions_reproduces_the_committed_csv(tmp_path):
+    out = tmp_path / "additions.csv"
+    result = subprocess.run([sys.executable, str(REPO / "scripts" / "build_additions.py"), str(out)],
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    assert "Cohen's kappa" in result.stdout
+    assert out.read_bytes() == (LABELED / "additions.csv").read_bytes()
