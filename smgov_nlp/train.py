@@ -35,8 +35,8 @@ def train_model(data_dir: str | Path, out: str | Path, embedder: str = "use", na
                    calibration_mask=corpus["role"].isin(["table", "reviewed"]).to_numpy(),
                    selection_mask=(corpus["style"] == "formal").to_numpy())
     # The idea space learns from ideas said in several wordings. The project's additions are left out:
-    # with them, pairwise F1 on paraphrase_tune.csv fell from 0.752 to 0.736 (their long sentences
-    # pull an idea's wordings apart more than workshop paraphrases do).
+    # with them, pairwise F1 on paraphrase_tune.csv fell from 0.752 to 0.736 (to 0.655 with only their
+    # terse wordings), so the classifier uses them and the idea space does not.
     ideas = (~corpus["origin"].isin(IDEA_SPACE_EXCLUDES)).to_numpy()
     idea_space = IdeaSpace().fit(classifier.features_.embed(corpus.loc[ideas, "text"].tolist()),
                                  corpus.loc[ideas, "group"].to_numpy())
