@@ -78,20 +78,19 @@ def main(output: Path = OUTPUT) -> None:
 
     ref_texts, ref_groups = table_reference()
     ref = encode("use", ref_texts)
-    rows, joined = [], 0
-    for _, idea in kept.iterrows():
-        vectors = encode("use", [idea[c] for c in WORDINGS])
-        sims = vectors @ ref.T
-        best = np.unravel_index(int(sims.argmax()), sims.shape)[1]
-        group = idea["idea_id"]
-        if sims.max() >= LEAK_SIMILARITY:
-            group, joined = str(ref_groups[best]), joined + 1
+    wordings = encode("use", kept[list(WORDINGS)].to_numpy().ravel().tolist())  # idea-major: 4 rows per idea
+    sims = (wordings @ ref.T).reshape(len(kept), len(WORDINGS) * len(ref))
+    nearest = ref_groups[sims.argmax(axis=1) % len(ref)]
+    close = sims.max(axis=1) >= LEAK_SIMILARITY
+    rows = []
+    for i, idea in kept.iterrows():
+        group = str(nearest[i]) if close[i] else idea["idea_id"]
         for column, (lang, style) in WORDINGS.items():
             rows.append({"id": f"{idea['idea_id']}-{column.replace('_', '-')}", "source_id": group,
                          "text": idea[column].strip(), "layer": idea["layer"], "type": idea["type"],
                          "lang": lang, "style": style, "source": SOURCE})
     pd.DataFrame(rows).to_csv(output, index=False, lineterminator="\n")
-    print(f"{joined} ideas joined a table idea's group (cosine >= {LEAK_SIMILARITY}); wrote {len(rows)} rows to {output}")
+    print(f"{int(close.sum())} ideas joined a table idea's group (cosine >= {LEAK_SIMILARITY}); wrote {len(rows)} rows to {output}")
 
 
 if __name__ == "__main__":
