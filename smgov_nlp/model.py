@@ -103,8 +103,12 @@ class Model:
         """
         from .dedupe import idea_vectors
 
-        embeddings = self.embed(texts) if embeddings is None else embeddings
-        projected = self.idea_space.transform(embeddings)
+        space = self.idea_space
+        if getattr(space, "embedder", None):  # the space has encoders of its own (see IdeaSpace)
+            projected = space.transform(space.embed(texts))
+        else:
+            embeddings = self.embed(texts) if embeddings is None else embeddings
+            projected = space.transform(embeddings)
         if blocked:
             return idea_vectors(projected, None)
         type_proba = self.predict_proba(texts, embeddings=embeddings)["type"]

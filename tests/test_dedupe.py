@@ -64,10 +64,11 @@ def partition(keys, labels) -> set[frozenset]:
 
 
 def test_idea_space_keeps_parameters_and_clones():
-    space = IdeaSpace(n_components=5, shrinkage=0.1)
-    assert space.get_params() == {"n_components": 5, "shrinkage": 0.1}
-    assert clone(space).get_params() == {"n_components": 5, "shrinkage": 0.1}
-    assert not hasattr(space, "lda_")
+    space = IdeaSpace(n_components=5, shrinkage=0.1, embedder="use+e5", weights=(1.0, 3.0))
+    params = {"n_components": 5, "shrinkage": 0.1, "embedder": "use+e5", "weights": (1.0, 3.0)}
+    assert space.get_params() == params
+    assert clone(space).get_params() == params
+    assert not hasattr(space, "projection_")
 
 
 def test_idea_space_transform_before_fit():
@@ -81,7 +82,7 @@ def test_idea_space_drops_singleton_ideas_and_returns_unit_vectors():
     y = np.array(["a"] * 3 + ["b"] * 3 + ["c"] * 3 + ["d"] * 3 + ["lonely"])
     space = IdeaSpace(n_components=64).fit(X, y)
     # 4 ideas seen more than once -> at most 3 discriminant directions; the singleton is not a class
-    assert list(space.lda_.classes_) == ["a", "b", "c", "d"]
+    assert list(space.ideas_) == ["a", "b", "c", "d"]
     assert space.n_features_in_ == 8
     out = space.transform(X)
     assert out.shape == (13, 3)
@@ -104,6 +105,36 @@ def test_idea_space_separates_ideas_not_wording():
     same = idea[:, None] == idea[None, :]
     assert sims[same].min() > 0.95
     assert sims[~same].max() < 0.0
+
+
+def test_idea_space_keeps_only_the_projection_and_matches_the_lda():
+    from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
+
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(40, 6))
+    y = np.repeat(list("abcde"), 8)
+    space = IdeaSpace(n_components=3, shrinkage=0.3).fit(X, y)
+    assert space.projection_.shape == (6, 3) and space.projection_.dtype == np.float32
+    lda = LinearDiscriminantAnalysis(solver="eigen", shrinkage=0.3, n_components=3).fit(X, y)
+    expected = lda.transform(X)
+    expected /= np.linalg.norm(expected, axis=1, keepdims=True)
+    np.testing.assert_allclose(space.transform(X), expected, atol=1e-5)
+    # a space pickled before projection_ existed (it kept the whole LDA) still transforms
+    old = IdeaSpace()
+    old.lda_ = lda
+    np.testing.assert_allclose(old.transform(X), expected, atol=1e-5)
+
+
+def test_idea_space_embed_weights_each_encoder_block(monkeypatch):
+    import smgov_nlp.encoders as encoders
+
+    def fake_encode(spec, texts):
+        return np.full((len(texts), 2 if spec == "use" else 3), 1.0, dtype=np.float32)
+
+    monkeypatch.setattr(encoders, "encode", fake_encode)
+    out = IdeaSpace(embedder="use+e5", weights=(1.0, 3.0)).embed(["a", "b"])
+    assert out.tolist() == [[1.0, 1.0, 3.0, 3.0, 3.0]] * 2
+    assert IdeaSpace(embedder="use").embed(["a"]).tolist() == [[1.0, 1.0]]
 
 
 def test_idea_vectors_without_type_are_the_unit_projection():
@@ -381,11 +412,15 @@ def test_model_idea_vectors_with_and_without_type(default_model):
     texts = ["Robo de identidad", "Identity theft", "Definir una estrategia"]
     blocked = default_model.idea_vectors(texts, blocked=True)
     unblocked = default_model.idea_vectors(texts, blocked=False)
-    dims = default_model.idea_space.lda_.transform(np.zeros((1, 512))).shape[1]
+    space = default_model.idea_space
+    assert (space.embedder, tuple(space.weights)) == ("use+e5", (1.0, 3.0))
+    assert default_model.config["dedupe"]["embedder"] == "use+e5"
+    assert space.projection_.shape[0] == 512 + 384
+    dims = space.projection_.shape[1]
     assert blocked.shape == (3, dims) and unblocked.shape == (3, dims + 3)
     np.testing.assert_allclose(np.linalg.norm(blocked, axis=1), 1.0, atol=1e-5)
     np.testing.assert_allclose(np.linalg.norm(unblocked, axis=1), 1.0, atol=1e-5)
-    projected = default_model.idea_space.transform(default_model.embed(texts))
+    projected = space.transform(space.embed(texts))
     np.testing.assert_allclose(blocked, idea_vectors(projected, None), atol=1e-6)
     # the cross-language pair is closer than the two statements of different types
     assert blocked[0] @ blocked[1] > 0.8 > blocked[1] @ blocked[2]
@@ -419,6 +454,21 @@ def test_cluster_file_keeps_rows_columns_and_order(default_model, tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.slow
+def test_cluster_file_embeds_in_chunks_and_reports_progress(default_model, tmp_path, monkeypatch):
+    import smgov_nlp.dedupe as dedupe
+
+    texts = ["Robo de identidad", "", "Identity theft", "Falta de capacitación", "Lack of training", "Definir metas"]
+    source = _write(tmp_path / "notes.csv", pd.DataFrame({"text": texts}))
+    cluster_file(source, tmp_path / "whole.csv", default_model)
+    whole = _read(tmp_path / "whole.csv")
+    steps: list[int] = []
+    monkeypatch.setattr(dedupe, "EMBED_CHUNK", 2)
+    cluster_file(source, tmp_path / "chunked.csv", default_model, advance=steps.append)
+    assert steps == [1, 2, 2, 1]  # the blank row at once, then the five statements two at a time
+    pd.testing.assert_frame_equal(_read(tmp_path / "chunked.csv"), whole)
+
+
 def test_cluster_file_renames_clashing_input_columns(default_model, tmp_path):
     source = _write(tmp_path / "in.csv", pd.DataFrame({"text": ["Identity theft"], "idea_id": ["mine"]}))
     summary = cluster_file(source, tmp_path / "out.csv", default_model, threshold=0.9)

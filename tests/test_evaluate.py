@@ -131,7 +131,7 @@ def test_sections_on_a_synthetic_corpus_with_reviewed_rows(labeled_table):
     corpus = synthetic_corpus(labeled_table)
     vectors = FakeEmbedder(dim=48).transform(corpus["text"].tolist())
     data = ev._Data(texts=corpus["text"].tolist(), labels=corpus[list(HEADS)], groups=corpus["group"].to_numpy(),
-                    features={"use": vectors, "st": None, "shipped": vectors},
+                    features={"use": vectors, "e5": vectors[:, :16], "st": None, "shipped": vectors},
                     params={"embedder": "use", "cv": 3}, scored=corpus["role"].isin(ev.SCORED_ROLES).to_numpy(),
                     formal=(corpus["style"] == "formal").to_numpy())
     protocol = ev.Protocol(folds=3, repeats=2, st_baselines=False)
