@@ -146,6 +146,7 @@ def _dedupe_line(dedupe: dict) -> str:
 
 
 def _card(config: dict, metrics: dict) -> str:
+    dedupe_line = _dedupe_line(config.get("dedupe") or {})
     rows = "\n".join(f"| {origin} | {n} |" for origin, n in config["training_rows"].items())
     heads = "\n".join(
         f"| {head} | {m['macro_f1']:.3f} | {m['accuracy']:.3f} | {m['threshold']:.3f} | {m['auto_accept_share']:.1%} |"
@@ -165,7 +166,7 @@ statement in Spanish or English, with calibrated confidence and the three neares
   weight of the auxiliary rows (paraphrases, prose, definitions):
   {', '.join(f"{h} {w:g}" for h, w in config.get('aux_weights', {}).items())};
   statement-type cue block: {', '.join(f"{h} {'on' if u else 'off'}" for h, u in config.get('cue_used', {}).items())}
-{_dedupe_line(config.get('dedupe') or {{}})}
+{dedupe_line}
 
 ## Training rows
 
