@@ -101,7 +101,7 @@ def train_cli(
     embedder: Annotated[str, typer.Option("--embedder", help="use, e5, tfidf, st:<local model> or a '+' of them.")] = "use",
     idea_embedder: Annotated[str, typer.Option(
         "--idea-embedder", help="Encoders of the duplicate-idea space: use+e5 (default, groups best) or use "
-                                "(about 14x faster to embed on a cold cache).")] = "use+e5",
+                                "(about 15x faster to embed on a cold cache).")] = "use+e5",
 ) -> None:
     """Train the two-head classifier on the labeled data and write a model folder."""
     from .train import train_model

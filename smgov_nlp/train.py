@@ -25,6 +25,7 @@ IDEA_SPACE_EXCLUDES = ("paper_definition", "project_addition")
 # Chosen on paraphrase_tune.csv (best pairwise F1 within type: USE alone 0.752, USE+e5 1:1 0.792,
 # 1:3 0.827, 1:4 0.816, 1:6 0.770) and checked on ideas the space never saw (grouped 5-fold CV over
 # the corpus's own ideas: USE alone 0.895, USE+e5 1:3 0.936). The test split was not read.
+# python scripts/idea_space_choice.py reproduces these figures.
 IDEA_EMBEDDER = "use+e5"
 IDEA_WEIGHTS = (1.0, 3.0)
 
@@ -37,7 +38,7 @@ def train_model(data_dir: str | Path, out: str | Path, embedder: str = "use", na
     (default: ``data/dev`` beside ``data_dir``) when it exists; the test split is never read.
     ``idea_embedder`` names the dense encoders of the duplicate-idea space: the default
     ``use+e5`` (weighted :data:`IDEA_WEIGHTS`), or e.g. ``use`` for a space that embeds about
-    14 times faster on a cold cache and groups less well.
+    15 times faster on a cold cache and groups less well.
     """
     idea_parts = dense_parts(idea_embedder)
     if idea_parts is None:
