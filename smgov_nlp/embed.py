@@ -41,6 +41,7 @@ from .encoders import (  # noqa: F401  (re-exported: the public names of this mo
     load_st,
     load_use,
     resolve_st_model,
+    split_weight,
     st_dim,
     st_encode,
     use_namespace,
@@ -178,14 +179,22 @@ class TfidfEmbedder(TransformerMixin, BaseEstimator):
 
 
 class ConcatEmbedder(TransformerMixin, BaseEstimator):
-    """Horizontal concatenation of several embedders (dense result)."""
+    """Horizontal concatenation of several embedders (dense result), each block scaled by its weight.
 
-    def __init__(self, embedders: tuple = ()):
+    ``weights`` (one per embedder; missing ones are 1) is what ``"use+e5*3"`` means: with a regularised
+    linear head on top, a block scaled up is penalised less.
+    """
+
+    def __init__(self, embedders: tuple = (), weights: tuple = ()):
         self.embedders = embedders
+        self.weights = weights
+
+    def _weights(self) -> list[float]:
+        return [float(w) for w in self.weights] + [1.0] * (len(self.embedders) - len(self.weights))
 
     @property
     def name(self) -> str:
-        return "+".join(e.name for e in self.embedders)
+        return "+".join(e.name if w == 1.0 else f"{e.name}*{w:g}" for e, w in zip(self.embedders, self._weights()))
 
     def fit(self, X, y=None):
         from sklearn.base import clone
@@ -199,14 +208,20 @@ class ConcatEmbedder(TransformerMixin, BaseEstimator):
         check_is_fitted(self, "embedders_")
         texts = _as_texts(X)
         parts = [e.transform(texts) for e in self.embedders_]
-        return np.hstack([p.toarray() if hasattr(p, "toarray") else p for p in parts]).astype(np.float32)
+        dense = [np.asarray(p.toarray() if hasattr(p, "toarray") else p, dtype=np.float32) for p in parts]
+        return np.hstack([d if w == 1.0 else d * np.float32(w) for d, w in zip(dense, self._weights())])
 
 
 def make_embedder(spec: str = DEFAULT_EMBEDDER, **kwargs) -> BaseEstimator:
-    """Build an embedder from its name: ``use``, ``e5``, ``tfidf``, ``st:<model>`` or ``a+b``."""
+    """Build an embedder from its name: ``use``, ``e5``, ``tfidf``, ``st:<model>`` or ``a+b``, a part optionally
+    weighted as ``e5*3``."""
     spec = (spec or DEFAULT_EMBEDDER).strip()
-    if "+" in spec:
-        return ConcatEmbedder(tuple(make_embedder(part, **kwargs) for part in spec.split("+")))
+    if "+" in spec or "*" in spec:
+        parts = [split_weight(part) for part in spec.split("+")]
+        if len(parts) == 1 and parts[0][1] == 1.0:
+            return make_embedder(parts[0][0], **kwargs)
+        return ConcatEmbedder(tuple(make_embedder(name, **kwargs) for name, _ in parts),
+                              weights=tuple(weight for _, weight in parts))
     if spec == "use":
         return UseEmbedder(**kwargs)
     if spec == "e5":
@@ -216,7 +231,8 @@ def make_embedder(spec: str = DEFAULT_EMBEDDER, **kwargs) -> BaseEstimator:
     if spec.startswith("st:") and len(spec) > 3:
         return SentenceTransformerEmbedder(spec[3:], **kwargs)
     raise SmgovError(
-        f"unknown embedder {spec!r}; expected 'use', 'e5', 'tfidf', 'st:<local model path or package>' or a '+' of them",
+        f"unknown embedder {spec!r}; expected 'use', 'e5', 'tfidf', 'st:<local model path or package>' or a '+' of them"
+        " (a part may be weighted, as in 'use+e5*3')",
         "pass --embedder use",
     )
 

@@ -170,15 +170,37 @@ def _encode_unique(texts: list[str], encode: Callable[[list[str]], np.ndarray]) 
     return vectors[[index[t] for t in texts]]
 
 
+def split_weight(part: str) -> tuple[str, float]:
+    """One part of an embedder name and its weight: ``"e5*3"`` gives ``("e5", 3.0)``, ``"use"`` gives ``("use", 1.0)``.
+
+    A weight scales that encoder's block before the blocks are joined; with a regularised linear
+    head on top, a heavier block is penalised less.
+    """
+    name, star, weight = part.strip().partition("*")
+    if not star:
+        return name.strip(), 1.0
+    try:
+        value = float(weight)
+    except ValueError:
+        value = float("nan")
+    if not np.isfinite(value) or value <= 0:
+        raise SmgovError(f"an embedder weight must be a positive number, found {part.strip()!r}",
+                         "write a weighted part like e5*3 (for example --embedder 'use+e5*3')")
+    return name.strip(), value
+
+
 def dense_parts(spec: str) -> list[str] | None:
-    """The parts of an embedder name if every one is a dense encoder (``use``, ``e5``, ``st:…``), else ``None``."""
+    """The parts of an embedder name if every one is a dense encoder (``use``, ``e5``, ``st:…``, each optionally
+    weighted as ``e5*3``), else ``None``."""
     parts = [p.strip() for p in (spec or DEFAULT_EMBEDDER).split("+")]
-    ok = all(p in ("use", "e5") or (p.startswith("st:") and len(p) > 3) for p in parts)
+    names = [split_weight(p)[0] for p in parts]
+    ok = all(n in ("use", "e5") or (n.startswith("st:") and len(n) > 3) for n in names)
     return parts if ok else None
 
 
 def encode(spec: str, texts: list[str], max_chars: int = MAX_CHARS) -> np.ndarray:
-    """Embed ``texts`` with a dense embedder name (``use``, ``e5``, ``st:…`` or a ``+`` of them), cached.
+    """Embed ``texts`` with a dense embedder name (``use``, ``e5``, ``st:…`` or a ``+`` of them, parts optionally
+    weighted as ``e5*3``), cached.
 
     Gives the same vectors as the matching :func:`smgov_nlp.embed.make_embedder` transformer.
     """
@@ -188,14 +210,16 @@ def encode(spec: str, texts: list[str], max_chars: int = MAX_CHARS) -> np.ndarra
                          "use smgov_nlp.embed.make_embedder for lexical embedders")
     blocks = []
     for part in parts:
-        if part == "use":
-            blocks.append(encode_cached(texts, lambda t: load_use().encode(t), use_namespace, 512, max_chars))
-        elif part == "e5":
-            blocks.append(encode_cached(texts, e5_encode, e5_namespace, E5_DIM, max_chars))
+        name, weight = split_weight(part)
+        if name == "use":
+            block = encode_cached(texts, lambda t: load_use().encode(t), use_namespace, 512, max_chars)
+        elif name == "e5":
+            block = encode_cached(texts, e5_encode, e5_namespace, E5_DIM, max_chars)
         else:
-            model = part[3:]
-            blocks.append(encode_cached(texts, lambda t, m=model: st_encode(m, t),
-                                        lambda m=model: f"st:{resolve_st_model(m)}", lambda m=model: st_dim(m), max_chars))
+            model = name[3:]
+            block = encode_cached(texts, lambda t, m=model: st_encode(m, t),
+                                  lambda m=model: f"st:{resolve_st_model(m)}", lambda m=model: st_dim(m), max_chars)
+        blocks.append(block if weight == 1.0 else block * np.float32(weight))
     return blocks[0] if len(blocks) == 1 else np.hstack(blocks).astype(np.float32)
 
 

@@ -205,6 +205,30 @@ def test_concat_is_dense_and_side_by_side():
         ConcatEmbedder((FakeEmbedder(),)).transform(texts)
 
 
+def test_concat_scales_each_block_by_its_weight():
+    texts = ["uno dos", "tres cuatro"]
+    out = ConcatEmbedder((FakeEmbedder(dim=8), FakeEmbedder(dim=4)), weights=(1.0, 3.0)).fit(texts).transform(texts)
+    np.testing.assert_allclose(out[:, 8:], 3.0 * FakeEmbedder(dim=4).transform(texts), rtol=1e-6)
+    np.testing.assert_array_equal(out[:, :8], FakeEmbedder(dim=8).transform(texts))
+    assert clone(ConcatEmbedder((FakeEmbedder(),), weights=(2.0,))).weights == (2.0,)
+
+
+def test_weighted_specs(no_models_loaded):
+    weighted = make_embedder("use+e5*3")
+    assert type(weighted) is ConcatEmbedder and weighted.weights == (1.0, 3.0)
+    assert [type(e) for e in weighted.embedders] == [UseEmbedder, E5Embedder]
+    assert weighted.name == "use+e5*3"
+    assert make_embedder(" tfidf * 0.5 ").weights == (0.5,)
+    assert type(make_embedder("e5*1")) is E5Embedder  # a weight of 1 is no weight
+    assert encoders_module.dense_parts("use+e5*3") == ["use", "e5*3"]
+    assert encoders_module.dense_parts("tfidf*2+use") is None
+    assert encoders_module.split_weight("st:/m/x*2.5") == ("st:/m/x", 2.5)
+    for bad in ("e5*", "e5*x", "e5*0", "e5*-1", "use*nan"):
+        with pytest.raises(SmgovError, match="weight must be a positive number"):
+            make_embedder(bad)
+    assert no_models_loaded == {}
+
+
 # --- the real default embedder (USE) ------------------------------------------------------
 
 

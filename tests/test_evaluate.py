@@ -78,7 +78,8 @@ def test_rounding_for_json():
 
 def test_protocols():
     assert (ev.FULL.folds, ev.FULL.repeats, ev.FULL.seeds) == (10, 3, [0, 1, 2])
-    assert (ev.QUICK.folds, ev.QUICK.repeats, ev.QUICK.st_baselines) == (5, 1, False)
+    assert (ev.QUICK.folds, ev.QUICK.repeats, ev.QUICK.st_baselines, ev.QUICK.e5_variant) == (5, 1, False, False)
+    assert ev.FULL.e5_variant and ev.FULL.st_baselines
     with pytest.raises(ValueError, match="folds"):
         ev.Protocol(folds=1, repeats=1)
 
@@ -109,6 +110,13 @@ def test_fold_plan_is_grouped_and_scores_each_row_once_per_repeat():
             assert t.test.min() == len(corpus)
     assert not any(t.kind in ev.ST_BASELINES for t in tasks)
     assert not any(t.kind == "no_reviewed" for t in tasks)  # no reviewed.csv in the repository
+    # the e5 variant is fitted on exactly the shipped configuration's folds, and once on everything for real text
+    split = {(t.kind, t.repeat, t.fold): (t.train.tolist(), t.test.tolist()) for t in tasks}
+    variant = [key for key in split if key[0] == ev.E5_VARIANT]
+    assert len(variant) == 2 * 10 + 1 and (ev.E5_VARIANT, -1, 0) in split
+    assert all(split[key] == split[("shipped", key[1], key[2])] for key in variant if key[1] >= 0)
+    quick = ev._plan(corpus, n_real=5, protocol=ev.QUICK, with_st=False)
+    assert not any(t.kind == ev.E5_VARIANT for t in quick)
 
 
 # --- the whole fold machinery on a small synthetic corpus with reviewed rows ---------------
@@ -131,7 +139,8 @@ def test_sections_on_a_synthetic_corpus_with_reviewed_rows(labeled_table):
     corpus = synthetic_corpus(labeled_table)
     vectors = FakeEmbedder(dim=48).transform(corpus["text"].tolist())
     data = ev._Data(texts=corpus["text"].tolist(), labels=corpus[list(HEADS)], groups=corpus["group"].to_numpy(),
-                    features={"use": vectors, "e5": vectors[:, :16], "st": None, "shipped": vectors},
+                    features={"use": vectors, "e5": vectors[:, :16], "st": None, "shipped": vectors,
+                              ev.E5_VARIANT: vectors[:, :32]},
                     params={"embedder": "use", "cv": 3}, scored=corpus["role"].isin(ev.SCORED_ROLES).to_numpy(),
                     formal=(corpus["style"] == "formal").to_numpy())
     protocol = ev.Protocol(folds=3, repeats=2, st_baselines=False)
@@ -148,6 +157,7 @@ def test_sections_on_a_synthetic_corpus_with_reviewed_rows(labeled_table):
         assert set(classification["shipped"][head]["per_lang"]) == {"es", "en"}
         assert classification["shipped"][head]["rows"] == 36 + 9
     assert classification["baselines_skipped"] == {"st_lr": "not installed", "use+st_lr": "not installed"}
+    assert 0.0 <= classification["baselines"][ev.E5_VARIANT]["type"]["macro_f1"] <= 1.0
     assert set(classification["cross_lingual"]) == {"en_to_es", "es_to_en"}
     shipped_fits = sum(t.kind == "shipped" for t in tasks)
     for key in ("aux_weight_choices", "cue_block_choices"):  # one choice per head in every shipped fit

@@ -69,6 +69,23 @@ def test_lemmatised_lexical_block_is_exported_too(labeled_table, tmp_path):
         np.testing.assert_allclose(loaded.predict_proba(texts + ODD_TEXTS, embeddings=vectors)[head], proba, atol=1e-9)
 
 
+def test_a_weighted_two_encoder_classifier_embeds_alike_in_training_and_at_run_time(labeled_table, tmp_path):
+    """``use+e5*3`` for real: the sklearn side (make_embedder) and the runtime side (encoders.encode) must
+    build the same weighted vectors, or the exported heads would score different features."""
+    texts = labeled_table["text"].tolist()
+    classifier = StatementClassifier(embedder="use+e5*3", cv=3).fit(
+        texts, labeled_table[["layer", "type"]], groups=labeled_table["group"].to_numpy())
+    assert classifier.features_.transform(texts[:2]).shape[1] > 512 + 384
+    runtime.save(runtime.export(classifier), tmp_path / runtime.FILE)
+    loaded = runtime.load(tmp_path / runtime.FILE)
+    assert loaded.embedder == "use+e5*3"
+    queries = texts[:5] + ODD_TEXTS
+    expected = classifier.predict_proba(queries)
+    got = loaded.predict_proba(queries)
+    for head in expected:
+        np.testing.assert_allclose(got[head], expected[head], atol=1e-6, err_msg=head)
+
+
 def test_lexical_embedders_are_not_exported(labeled_table):
     texts = labeled_table["text"].tolist()
     classifier = StatementClassifier(embedder="tfidf", cv=3).fit(
