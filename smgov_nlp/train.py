@@ -12,6 +12,7 @@ from sklearn.metrics import accuracy_score, f1_score
 from .classify import StatementClassifier
 from .dataset import corpus_hash, example_bank, load_corpus
 from .dedupe import DEFAULT_THRESHOLD, TYPE_WEIGHT, IdeaSpace, best_threshold, sweep_thresholds
+from .embed import make_embedder
 from .encoders import dense_parts
 from .errors import SmgovError
 from .labels import HEADS
@@ -40,6 +41,7 @@ def train_model(data_dir: str | Path, out: str | Path, embedder: str = "use", na
     ``use+e5`` (weighted :data:`IDEA_WEIGHTS`), or e.g. ``use`` for a space that embeds about
     15 times faster on a cold cache and groups less well.
     """
+    make_embedder(embedder)  # refuse an unknown or badly weighted embedder name before any training
     idea_parts = dense_parts(idea_embedder)
     if idea_parts is None:
         raise SmgovError(f"--idea-embedder must be made of dense encoders ('use', 'e5', 'st:<model>'), found {idea_embedder!r}",

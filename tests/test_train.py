@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -40,3 +43,40 @@ def test_train_cli_with_a_use_only_idea_space(tmp_path):
     vectors = model.idea_vectors(["Robo de identidad", "Identity theft", "Definir una estrategia"])
     np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
     assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2]
+
+
+def test_train_cli_refuses_a_bad_embedder_weight_in_one_line(tmp_path):
+    """Through the console script, as a shell runs it: one error line, exit 2, nothing written."""
+    smgov = Path(sys.executable).parent / "smgov"
+    result = subprocess.run([str(smgov), "-q", "train", "--data", str(LABELED), "--out", str(tmp_path / "m"),
+                             "--embedder", "use+e5*x"], capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        "error: an embedder weight must be a positive number, found 'e5*x'; write a weighted part like e5*3 "
+        "(for example --embedder 'use+e5*3')"]
+    assert not (tmp_path / "m").exists()
+
+
+@pytest.mark.slow
+def test_train_and_score_with_the_weighted_e5_classifier(tmp_path):
+    """The opt-in ``use+e5*3`` configuration end to end: train, then score through heads.npz."""
+    data = tmp_path / "labeled"
+    data.mkdir()
+    for name in ("tables_en.csv", "tables_es.csv"):
+        shutil.copy(LABELED / name, data / name)
+    out = tmp_path / "e5"
+    result = CliRunner().invoke(app, ["-q", "train", "--data", str(data), "--out", str(out), "--embedder", "use+e5*3"])
+    assert result.exit_code == 0, result.output
+    assert json.loads((out / "config.json").read_text(encoding="utf-8"))["embedder"] == "use+e5*3"
+    model = load_model(out)
+    assert model.runtime is not None and model.runtime.embedder == "use+e5*3"
+    source = tmp_path / "in.csv"
+    source.write_text("text\nRobo de identidad\n\nDefine a social media strategy\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["-q", "score", str(source), "--out", str(tmp_path / "out.csv"), "--model", str(out)])
+    assert result.exit_code == 0, result.output
+    import pandas as pd
+
+    scored = pd.read_csv(tmp_path / "out.csv", dtype=str, keep_default_na=False)
+    assert scored["text"].tolist() == ["Robo de identidad", "", "Define a social media strategy"]
+    assert scored.loc[0, "type"] == "risk" and scored.loc[2, "type"] == "strategy"
+    assert scored.loc[1, "layer"] == "" and scored.loc[1, "needs_review"] == "true"
