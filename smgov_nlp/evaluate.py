@@ -130,7 +130,7 @@ def run_evaluation(out_dir: Path, quick: bool = False, data_dir: Path = Path("da
                   for split in ("tune", "test")}
     params = dict(model.config["classifier"])
     st_note = _st_unavailable() if protocol.st_baselines else "skipped in --quick"
-    data = _prepare(corpus, real, params, with_st=st_note is None)
+    data = _prepare(corpus, real, params, with_st=st_note is None, e5_variant=protocol.e5_variant)
     advance(1)
 
     tasks = _plan(corpus, len(real), protocol, with_st=st_note is None)
@@ -390,7 +390,7 @@ def _embed(spec: str, texts: list[str]) -> np.ndarray:
     return np.asarray(make_embedder(spec).fit([]).transform(texts), dtype=np.float32)
 
 
-def _prepare(corpus: pd.DataFrame, real: pd.DataFrame, params: dict, with_st: bool) -> _Data:
+def _prepare(corpus: pd.DataFrame, real: pd.DataFrame, params: dict, with_st: bool, e5_variant: bool = True) -> _Data:
     texts = corpus["text"].tolist() + real["text"].tolist()
     labels = pd.concat([corpus[list(HEADS)], real[list(HEADS)]], ignore_index=True)
     groups = np.concatenate([corpus["group"].to_numpy(), ("real-" + real["id"]).to_numpy()
@@ -398,7 +398,8 @@ def _prepare(corpus: pd.DataFrame, real: pd.DataFrame, params: dict, with_st: bo
     features: dict[str, np.ndarray | None] = {"use": _embed("use", texts)}
     features["e5"] = _embed("e5", texts)
     features["st"] = _embed(ST_EMBEDDER, texts) if with_st else None
-    features[E5_VARIANT] = _embed(E5_VARIANT_EMBEDDER, texts)  # from the cached use and e5 vectors
+    if e5_variant:
+        features[E5_VARIANT] = _embed(E5_VARIANT_EMBEDDER, texts)  # from the cached use and e5 vectors
     spec = params.get("embedder", "use")
     if spec == "use":
         features["shipped"] = features["use"]

@@ -11,6 +11,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 from smgov_nlp import runtime
 from smgov_nlp.classify import StatementClassifier
+from smgov_nlp.encoders import encode
 
 ODD_TEXTS = ["", "a", "  ", "Ñandú é ü   x\t\ty", "x" * 5000, "1 2 3 !!", "Robo de identidad", "identity theft",
              "Falta de capacitación; ¿quién modera?", "e-gobierno / e-government", "ÀÉÎÕÜ çñ ß ﬁ", "word " * 700]
@@ -76,6 +77,7 @@ def test_a_weighted_two_encoder_classifier_embeds_alike_in_training_and_at_run_t
     classifier = StatementClassifier(embedder="use+e5*3", cv=3).fit(
         texts, labeled_table[["layer", "type"]], groups=labeled_table["group"].to_numpy())
     assert classifier.features_.transform(texts[:2]).shape[1] > 512 + 384
+    np.testing.assert_allclose(encode("use+e5*3", texts[:3])[:, 512:], 3 * encode("e5", texts[:3]), rtol=1e-6)
     runtime.save(runtime.export(classifier), tmp_path / runtime.FILE)
     loaded = runtime.load(tmp_path / runtime.FILE)
     assert loaded.embedder == "use+e5*3"

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from conftest import LABELED
 from typer.testing import CliRunner
@@ -74,8 +75,6 @@ def test_train_and_score_with_the_weighted_e5_classifier(tmp_path):
     source.write_text("text\nRobo de identidad\n\nDefine a social media strategy\n", encoding="utf-8")
     result = CliRunner().invoke(app, ["-q", "score", str(source), "--out", str(tmp_path / "out.csv"), "--model", str(out)])
     assert result.exit_code == 0, result.output
-    import pandas as pd
-
     scored = pd.read_csv(tmp_path / "out.csv", dtype=str, keep_default_na=False)
     assert scored["text"].tolist() == ["Robo de identidad", "", "Define a social media strategy"]
     assert scored.loc[0, "type"] == "risk" and scored.loc[2, "type"] == "strategy"
