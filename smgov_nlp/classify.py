@@ -169,6 +169,22 @@ def _logits(model: LogisticRegression, X) -> np.ndarray:
 
 AUX_WEIGHTS = (1.0, 0.3, 0.0)  # candidates for aux_weight="auto", ties go to the first
 CUE_AUTO_WEIGHT = 3.0  # the cue block's weight when cue_weight="auto" turns it on for a head
+PART_WEIGHTS = (1.0, 2.0, 3.0)  # candidates for part_weight="auto" (multi-part embedders only), ties go to the first
+
+
+def _first_part_width(embedder, texts: list[str]) -> int | None:
+    """Columns of the first part of a multi-part (``a+b``) embedder; None for a single encoder."""
+    parts = getattr(embedder, "embedders_", None)
+    if not parts or len(parts) < 2:
+        return None
+    return int(parts[0].transform(texts[:1]).shape[1])
+
+
+def _scale_columns(X, scale: np.ndarray | None):
+    """``X`` with each column multiplied by ``scale`` (None: unchanged); keeps sparse input sparse."""
+    if scale is None:
+        return X
+    return X.multiply(scale).tocsr() if hasattr(X, "multiply") else X * scale
 
 
 class StatementClassifier(BaseEstimator):
@@ -192,12 +208,22 @@ class StatementClassifier(BaseEstimator):
     auxiliary weight, whether the statement-type cue block (weight :data:`CUE_AUTO_WEIGHT`)
     is used (``cue_used_``, scores in ``cue_selection_``). A head without it sees those
     columns as zeros, so its coefficients there are 0 and scoring needs no special case.
+
+    ``part_weight`` applies to a multi-part embedder such as ``"use+e5"``: every part after the
+    first is multiplied by it before the head is fitted (on top of any weight in the name), so
+    the regularised head leans more on those parts. ``"auto"`` chooses it per head from
+    :data:`PART_WEIGHTS`, first of all the choices and by the same criterion, with the first
+    auxiliary weight and without the cue block (``part_weights_``, scores in
+    ``part_selection_``). The factor is folded into the fitted head's coefficients, so the
+    model scores the embedder's plain vectors and its export needs no special case. For a
+    single encoder it does nothing.
     """
 
     def __init__(self, embedder: str = DEFAULT_EMBEDDER, lexical_weight: float = 1.0, cue_weight: float | str = "auto",
                  C: float = 4.0, cv: int = 5, target_accuracy: float = 0.95, random_state: int = 0,
-                 aux_weight: float | str = "auto"):
+                 aux_weight: float | str = "auto", part_weight: float | str = "auto"):
         self.embedder = embedder
+        self.part_weight = part_weight
         self.lexical_weight = lexical_weight
         self.cue_weight = cue_weight
         self.aux_weight = aux_weight
@@ -235,6 +261,16 @@ class StatementClassifier(BaseEstimator):
             keep[dense.shape[1] : dense.shape[1] + len(CUE_FEATURES)] = 0.0
             no_cue = features.multiply(keep).tocsr() if hasattr(features, "multiply") else features * keep
             variants = {"off": no_cue, "on": features}
+        width = _first_part_width(self.features_.embedder_, texts)
+        part_candidates = (1.0,) if width is None else (
+            PART_WEIGHTS if self.part_weight == "auto" else (float(self.part_weight),))
+
+        def part_scale(weight: float) -> np.ndarray | None:
+            if weight == 1.0:
+                return None
+            scale = np.ones(features.shape[1])
+            scale[width : dense.shape[1]] = weight
+            return scale
         self.heads_: dict[str, CalibratedHead] = {}
         self.thresholds_: dict[str, float] = {}
         self.oof_: dict[str, np.ndarray] = {}
@@ -242,6 +278,8 @@ class StatementClassifier(BaseEstimator):
         self.aux_selection_: dict[str, dict[float, float | None]] = {}
         self.cue_used_: dict[str, bool] = {}
         self.cue_selection_: dict[str, dict[str, float]] = {}
+        self.part_weights_: dict[str, float] = {}
+        self.part_selection_: dict[str, dict[float, float]] = {}
         for head, classes in HEADS.items():
             target = y[head].fillna("").to_numpy()
             labelled = target != ""
@@ -255,22 +293,32 @@ class StatementClassifier(BaseEstimator):
             candidates = AUX_WEIGHTS if self.aux_weight == "auto" else (float(self.aux_weight),)
             if calibrate.all():  # no auxiliary rows: nothing to weigh
                 candidates = candidates[:1]
-            choosing = len(candidates) > 1 or len(variants) > 1
+            choosing = len(candidates) > 1 or len(variants) > 1 or len(part_candidates) > 1
             context = (model, y_head, g_head, base, calibrate, judged, truth, choosing)
-            scored = {w: _candidate(variants[first][labelled], w, *context) for w in candidates}
+            by_part = {p: _candidate(_scale_columns(variants[first], part_scale(p))[labelled], candidates[0], *context)
+                       for p in part_candidates} if len(part_candidates) > 1 else {}
+            part = max(by_part, key=lambda p: by_part[p][0]) if by_part else part_candidates[0]
+            self.part_weights_[head] = part
+            self.part_selection_[head] = {p: round(v, 4) for p, (v, _, _) in by_part.items()}
+            scale = part_scale(part)
+            head_variants = {name: _scale_columns(matrix, scale) for name, matrix in variants.items()}
+            scored = {w: by_part[part] if (by_part and w == candidates[0]) else
+                      _candidate(head_variants[first][labelled], w, *context) for w in candidates}
             best = max(scored, key=lambda w: -np.inf if scored[w][0] is None else scored[w][0])
             self.aux_weights_[head] = best
             self.aux_selection_[head] = {w: (None if v is None else round(v, 4)) for w, (v, _, _) in scored.items()}
             chosen, (_, weights, logits) = first, scored[best]
             if cue_auto:
-                on = _candidate(variants["on"][labelled], best, *context)
+                on = _candidate(head_variants["on"][labelled], best, *context)
                 self.cue_selection_[head] = {"off": round(scored[best][0], 4), "on": round(on[0], 4)}
                 if on[0] > scored[best][0]:
                     chosen, (_, weights, logits) = "on", on
             self.cue_used_[head] = chosen == "on" or (not cue_auto and float(self.cue_weight) > 0)
-            model.fit(variants[chosen][labelled], y_head, groups=g_head,
+            model.fit(head_variants[chosen][labelled], y_head, groups=g_head,
                       sample_weight=None if sample_weight is None and best == 1.0 else weights,
                       calibration_mask=calibrate, oof_logits=logits)
+            if scale is not None:  # fold the factor into the coefficients: the head then scores plain vectors
+                model.estimator_.coef_ = model.estimator_.coef_ * scale[None, :]
             self.heads_[head] = model
             self.oof_[head] = align_columns(model.oof_proba_, model.classes_, classes)
             correct = np.asarray(classes)[self.oof_[head].argmax(1)] == target[labelled]

@@ -99,7 +99,8 @@ def train_cli(
     out: Annotated[Path, typer.Option("--out", "-o", help="Model folder to write.")] = Path("models/default"),
     data: Annotated[Path, typer.Option("--data", help="Labeled data folder (reviewed.csv included if present).")] = Path("data/labeled"),
     embedder: Annotated[str, typer.Option("--embedder", help="use, e5, tfidf, st:<local model> or a '+' of them; a part may be weighted, "
-                                                                 "e.g. 'use+e5*3' (stronger on type, about 15x slower to score).")] = "use",
+                                                                 "e.g. 'use+e5*3'. With 'use+e5' (stronger on type, about 15x slower to score) "
+                                                                 "training chooses the e5 part's weight per head.")] = "use",
     idea_embedder: Annotated[str, typer.Option(
         "--idea-embedder", help="Encoders of the duplicate-idea space: use+e5 (default, groups best) or use "
                                 "(about 15x faster to embed on a cold cache).")] = "use+e5",

@@ -76,6 +76,9 @@ def train_model(data_dir: str | Path, out: str | Path, embedder: str = "use", na
                           for head, scores in classifier.aux_selection_.items()},
         "cue_used": dict(classifier.cue_used_),
         "cue_selection": dict(classifier.cue_selection_),
+        "part_weights": dict(classifier.part_weights_),
+        "part_selection": {head: {f"{w:g}": v for w, v in scores.items()}
+                           for head, scores in classifier.part_selection_.items()},
         "choice_criterion": ("grouped out-of-fold log-likelihood per row (temperature-scaled), mean of the "
                              "hand-coded rows and the formal rows (paper prose, formal paraphrases)"),
         "threshold_criterion": (f"lowest confidence at which grouped out-of-fold predictions of the head "
@@ -150,6 +153,10 @@ def _dedupe_line(dedupe: dict) -> str:
 
 def _card(config: dict, metrics: dict) -> str:
     dedupe_line = _dedupe_line(config.get("dedupe") or {})
+    part_line = ""
+    if any(config.get("part_selection", {}).values()):
+        part_line = (";\n  weight of the embedder's parts after the first: "
+                     + ", ".join(f"{h} {w:g}" for h, w in config["part_weights"].items()))
     rows = "\n".join(f"| {origin} | {n} |" for origin, n in config["training_rows"].items())
     heads = "\n".join(
         f"| {head} | {m['macro_f1']:.3f} | {m['accuracy']:.3f} | {m['threshold']:.3f} | {m['auto_accept_share']:.1%} |"
@@ -168,7 +175,7 @@ statement in Spanish or English, with calibrated confidence and the three neares
 - Choices made in training, per head, by {config.get('choice_criterion', 'grouped cross-validation')}:
   weight of the auxiliary rows (paraphrases, prose, definitions):
   {', '.join(f"{h} {w:g}" for h, w in config.get('aux_weights', {}).items())};
-  statement-type cue block: {', '.join(f"{h} {'on' if u else 'off'}" for h, u in config.get('cue_used', {}).items())}
+  statement-type cue block: {', '.join(f"{h} {'on' if u else 'off'}" for h, u in config.get('cue_used', {}).items())}{part_line}
 {dedupe_line}
 
 ## Training rows

@@ -7,7 +7,14 @@ from conftest import FakeEmbedder
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
-from smgov_nlp.classify import AUX_WEIGHTS, CalibratedHead, StatementClassifier, choose_threshold, grouped_splits
+from smgov_nlp.classify import (
+    AUX_WEIGHTS,
+    PART_WEIGHTS,
+    CalibratedHead,
+    StatementClassifier,
+    choose_threshold,
+    grouped_splits,
+)
 from smgov_nlp.features import CUE_FEATURES
 from smgov_nlp.labels import HEADS, LAYERS, TYPES
 
@@ -194,7 +201,7 @@ def test_sample_weight(fake_setup):
 
 def test_statement_classifier_is_clone_safe(fake_classifier, fake_setup):
     params = {"embedder": "tfidf", "lexical_weight": 0.5, "cue_weight": 0.0, "C": 2.0, "cv": 3, "target_accuracy": 0.9,
-              "random_state": 1, "aux_weight": 0.3}
+              "random_state": 1, "aux_weight": 0.3, "part_weight": 2.0}
     assert clone(StatementClassifier(**params)).get_params() == params
     fresh = clone(fake_classifier)
     assert fresh.get_params() == fake_classifier.get_params()
@@ -306,6 +313,64 @@ def test_auto_cue_block_is_used_where_it_carries_the_signal():
     pred = clf.predict(["Falta de presupuesto", "Crear un comité", "Permite ahorrar"],
                        embeddings=rng.normal(size=(3, 16)).astype(np.float32))
     assert pred["type"].tolist() == ["risk", "strategy", "benefit"]
+
+
+# --- the weight of a multi-part embedder's later parts --------------------------------------
+
+
+def test_a_part_weight_is_the_same_model_as_a_weighted_embedder_name(labeled_table):
+    """part_weight=3 on 'tfidf+tfidf' is folded into the heads' coefficients, so the model scores the plain
+    vectors and predicts what 'tfidf+tfidf*3' (the block scaled before fitting) predicts."""
+    texts, labels, groups = labeled_table["text"].tolist(), labeled_table[["layer", "type"]], labeled_table["group"]
+    common = {"cv": 3, "aux_weight": 1.0, "cue_weight": 0.0}
+    folded = StatementClassifier(embedder="tfidf+tfidf", part_weight=3.0, **common).fit(texts, labels, groups=groups)
+    named = StatementClassifier(embedder="tfidf+tfidf*3", part_weight=1.0, **common).fit(texts, labels, groups=groups)
+    plain = StatementClassifier(embedder="tfidf+tfidf", part_weight=1.0, **common).fit(texts, labels, groups=groups)
+    assert folded.part_weights_ == {"layer": 3.0, "type": 3.0} and folded.part_selection_ == {"layer": {}, "type": {}}
+    queries = texts[:6] + ["Robo de identidad", "Define a social media strategy"]
+    for head in HEADS:
+        np.testing.assert_allclose(folded.predict_proba(queries)[head], named.predict_proba(queries)[head], atol=1e-6)
+        assert not np.allclose(folded.predict_proba(queries)[head], plain.predict_proba(queries)[head], atol=1e-3)
+
+
+def test_auto_part_weight_raises_a_weak_informative_part(monkeypatch):
+    """The first part (16 columns) is noise; the second carries the type at a small scale, which the
+    regularised head uses well only once it is weighted up. The layer is noise everywhere."""
+    import smgov_nlp.classify as classify
+
+    monkeypatch.setattr(classify, "_first_part_width", lambda embedder, texts: 16)
+    rng = np.random.default_rng(0)
+
+    def rows(n):
+        table = pd.DataFrame([{"text": f"tema{i}", "layer": LAYERS[i % 6], "type": TYPES[i % 3], "group": f"g{i // 2}"}
+                              for i in range(n)])
+        signal = np.eye(3)[[TYPES.index(t) for t in table["type"]]] * 0.2
+        vectors = np.hstack([rng.normal(size=(n, 16)), signal + rng.normal(scale=0.07, size=signal.shape)])
+        return table, vectors.astype(np.float32)
+
+    (table, vectors), (new, new_vectors) = rows(96), rows(60)
+
+    def fit(part_weight):
+        return StatementClassifier(embedder="use", cv=3, lexical_weight=0.0, cue_weight=0.0, aux_weight=1.0, C=0.2,
+                                   part_weight=part_weight).fit(
+            table["text"].tolist(), table[["layer", "type"]], groups=table["group"].to_numpy(), embeddings=vectors)
+
+    def accuracy(model):  # on new statements: the folded head scores the plain (unscaled) vectors
+        proba = model.predict_proba(new["text"].tolist(), embeddings=new_vectors)["type"]
+        return (np.asarray(TYPES)[proba.argmax(1)] == new["type"].to_numpy()).mean()
+
+    clf = fit("auto")
+    assert set(clf.part_selection_["type"]) == set(PART_WEIGHTS)
+    assert clf.part_weights_["type"] == max(PART_WEIGHTS)
+    scores = clf.part_selection_["type"]
+    assert scores[max(PART_WEIGHTS)] > scores[1.0] + 0.1
+    assert accuracy(clf) > accuracy(fit(1.0)) + 0.2
+
+
+def test_a_single_encoder_has_no_part_weight_to_choose(fake_setup):
+    both, vectors, mask = with_aux(*fake_setup, corrupt=None)
+    clf = fit_aux(both, vectors, mask, aux_weight=1.0, cue_weight=0.0)
+    assert clf.part_weights_ == {"layer": 1.0, "type": 1.0} and clf.part_selection_ == {"layer": {}, "type": {}}
 
 
 # --- the two-head classifier end to end on the lexical embedder ----------------------------

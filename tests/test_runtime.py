@@ -72,15 +72,16 @@ def test_lemmatised_lexical_block_is_exported_too(labeled_table, tmp_path):
 
 def test_a_weighted_two_encoder_classifier_embeds_alike_in_training_and_at_run_time(labeled_table, tmp_path):
     """``use+e5*3`` for real: the sklearn side (make_embedder) and the runtime side (encoders.encode) must
-    build the same weighted vectors, or the exported heads would score different features."""
+    build the same weighted vectors, or the exported heads would score different features. A further
+    ``part_weight`` is folded into the heads' coefficients, so the export needs nothing more."""
     texts = labeled_table["text"].tolist()
-    classifier = StatementClassifier(embedder="use+e5*3", cv=3).fit(
+    classifier = StatementClassifier(embedder="use+e5*3", cv=3, part_weight=2.0).fit(
         texts, labeled_table[["layer", "type"]], groups=labeled_table["group"].to_numpy())
     assert classifier.features_.transform(texts[:2]).shape[1] > 512 + 384
     np.testing.assert_allclose(encode("use+e5*3", texts[:3])[:, 512:], 3 * encode("e5", texts[:3]), rtol=1e-6)
     runtime.save(runtime.export(classifier), tmp_path / runtime.FILE)
     loaded = runtime.load(tmp_path / runtime.FILE)
-    assert loaded.embedder == "use+e5*3"
+    assert loaded.embedder == "use+e5*3" and classifier.part_weights_ == {"layer": 2.0, "type": 2.0}
     queries = texts[:5] + ODD_TEXTS
     expected = classifier.predict_proba(queries)
     got = loaded.predict_proba(queries)
