@@ -213,8 +213,8 @@ class StatementClassifier(BaseEstimator):
     first is multiplied by it before the head is fitted (on top of any weight in the name), so
     the regularised head leans more on those parts. ``"auto"`` chooses it per head from
     :data:`PART_WEIGHTS`, first of all the choices and by the same criterion, with the first
-    auxiliary weight and without the cue block (``part_weights_``, scores in
-    ``part_selection_``). The factor is folded into the fitted head's coefficients, so the
+    auxiliary weight and (when ``cue_weight="auto"``) without the cue block (``part_weights_``,
+    scores in ``part_selection_``). The factor is folded into the fitted head's coefficients, so the
     model scores the embedder's plain vectors and its export needs no special case. For a
     single encoder it does nothing.
     """

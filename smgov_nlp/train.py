@@ -154,7 +154,7 @@ def _dedupe_line(dedupe: dict) -> str:
 def _card(config: dict, metrics: dict) -> str:
     dedupe_line = _dedupe_line(config.get("dedupe") or {})
     part_line = ""
-    if any(config.get("part_selection", {}).values()):
+    if any(config.get("part_selection", {}).values()) or any(w != 1 for w in config.get("part_weights", {}).values()):
         part_line = (";\n  weight of the embedder's parts after the first: "
                      + ", ".join(f"{h} {w:g}" for h, w in config["part_weights"].items()))
     rows = "\n".join(f"| {origin} | {n} |" for origin, n in config["training_rows"].items())

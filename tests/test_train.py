@@ -14,6 +14,7 @@ import pytest
 from conftest import LABELED
 from typer.testing import CliRunner
 
+from smgov_nlp.classify import PART_WEIGHTS
 from smgov_nlp.cli import app
 from smgov_nlp.errors import SmgovError
 from smgov_nlp.model import load_model
@@ -59,18 +60,26 @@ def test_train_cli_refuses_a_bad_embedder_weight_in_one_line(tmp_path):
 
 
 @pytest.mark.slow
-def test_train_and_score_with_the_weighted_e5_classifier(tmp_path):
-    """The opt-in ``use+e5*3`` configuration end to end: train, then score through heads.npz."""
+def test_train_and_score_with_the_e5_classifier(tmp_path):
+    """The opt-in ``use+e5`` build of the README end to end: training chooses e5's weight per head,
+    records it in config.json and the card, and scoring runs through heads.npz."""
     data = tmp_path / "labeled"
     data.mkdir()
     for name in ("tables_en.csv", "tables_es.csv"):
         shutil.copy(LABELED / name, data / name)
     out = tmp_path / "e5"
-    result = CliRunner().invoke(app, ["-q", "train", "--data", str(data), "--out", str(out), "--embedder", "use+e5*3"])
+    result = CliRunner().invoke(app, ["-q", "train", "--data", str(data), "--out", str(out), "--embedder", "use+e5"])
     assert result.exit_code == 0, result.output
-    assert json.loads((out / "config.json").read_text(encoding="utf-8"))["embedder"] == "use+e5*3"
+    config = json.loads((out / "config.json").read_text(encoding="utf-8"))
+    assert config["embedder"] == "use+e5" and config["classifier"]["part_weight"] == "auto"
+    for head in ("layer", "type"):
+        scores = config["part_selection"][head]
+        assert set(scores) == {f"{w:g}" for w in PART_WEIGHTS}
+        assert config["part_weights"][head] == float(max(scores, key=scores.get))
+    card = (out / "README.md").read_text(encoding="utf-8")
+    assert f"weight of the embedder's parts after the first: layer {config['part_weights']['layer']:g}" in card
     model = load_model(out)
-    assert model.runtime is not None and model.runtime.embedder == "use+e5*3"
+    assert model.runtime is not None and model.runtime.embedder == "use+e5"
     source = tmp_path / "in.csv"
     source.write_text("text\nRobo de identidad\n\nDefine a social media strategy\n", encoding="utf-8")
     result = CliRunner().invoke(app, ["-q", "score", str(source), "--out", str(tmp_path / "out.csv"), "--model", str(out)])
