@@ -180,6 +180,11 @@ def _first_part_width(embedder, texts: list[str]) -> int | None:
     return int(parts[0].transform(texts[:1]).shape[1])
 
 
+def _names_a_weight(embedder) -> bool:
+    """Whether the embedder's name weights a part itself (``use+e5*3``)."""
+    return any(float(w) != 1.0 for w in getattr(embedder, "weights", ()))
+
+
 def _scale_columns(X, scale: np.ndarray | None):
     """``X`` with each column multiplied by ``scale`` (None: unchanged); keeps sparse input sparse."""
     if scale is None:
@@ -216,7 +221,8 @@ class StatementClassifier(BaseEstimator):
     auxiliary weight and (when ``cue_weight="auto"``) without the cue block (``part_weights_``,
     scores in ``part_selection_``). The factor is folded into the fitted head's coefficients, so the
     model scores the embedder's plain vectors and its export needs no special case. For a
-    single encoder it does nothing.
+    single encoder it does nothing, and ``"auto"`` keeps a weight the name already sets
+    (``"use+e5*3"`` stays 3; a number still multiplies it).
     """
 
     def __init__(self, embedder: str = DEFAULT_EMBEDDER, lexical_weight: float = 1.0, cue_weight: float | str = "auto",
@@ -262,8 +268,10 @@ class StatementClassifier(BaseEstimator):
             no_cue = features.multiply(keep).tocsr() if hasattr(features, "multiply") else features * keep
             variants = {"off": no_cue, "on": features}
         width = _first_part_width(self.features_.embedder_, texts)
-        part_candidates = (1.0,) if width is None else (
-            PART_WEIGHTS if self.part_weight == "auto" else (float(self.part_weight),))
+        if self.part_weight == "auto":  # a weight named in the embedder (use+e5*3) is kept as named
+            part_candidates = (1.0,) if width is None or _names_a_weight(self.features_.embedder_) else PART_WEIGHTS
+        else:
+            part_candidates = (1.0,) if width is None else (float(self.part_weight),)
 
         def part_scale(weight: float) -> np.ndarray | None:
             if weight == 1.0:

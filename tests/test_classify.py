@@ -324,7 +324,9 @@ def test_a_part_weight_is_the_same_model_as_a_weighted_embedder_name(labeled_tab
     texts, labels, groups = labeled_table["text"].tolist(), labeled_table[["layer", "type"]], labeled_table["group"]
     common = {"cv": 3, "aux_weight": 1.0, "cue_weight": 0.0}
     folded = StatementClassifier(embedder="tfidf+tfidf", part_weight=3.0, **common).fit(texts, labels, groups=groups)
-    named = StatementClassifier(embedder="tfidf+tfidf*3", part_weight=1.0, **common).fit(texts, labels, groups=groups)
+    named = StatementClassifier(embedder="tfidf+tfidf*3", **common).fit(texts, labels, groups=groups)
+    assert named.part_weights_ == {"layer": 1.0, "type": 1.0}  # "auto" keeps the weight the name sets
+    assert named.part_selection_ == {"layer": {}, "type": {}}
     plain = StatementClassifier(embedder="tfidf+tfidf", part_weight=1.0, **common).fit(texts, labels, groups=groups)
     assert folded.part_weights_ == {"layer": 3.0, "type": 3.0} and folded.part_selection_ == {"layer": {}, "type": {}}
     queries = texts[:6] + ["Robo de identidad", "Define a social media strategy"]
