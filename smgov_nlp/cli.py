@@ -59,6 +59,18 @@ def progress_bar(description: str, total: int | None) -> Iterator:
         yield lambda n: bar.advance(task, n)
 
 
+def _quiet(value: bool) -> bool:
+    if value:
+        _state["quiet"] = True
+    return value
+
+
+# ``--quiet`` is accepted before the command (``smgov --quiet score``) and after it (``smgov score --quiet``).
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", callback=_quiet, help="No progress bars or status messages.")]
+Lang = Annotated[str, typer.Option("--lang", help="Language of each idea's text: es, en, or auto (the language most of "
+                                                  "its statements use; Spanish on a tie).")]
+
+
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"smgov {__version__}")
@@ -83,6 +95,7 @@ def score_cli(
     out: Annotated[Path, typer.Option("--out", "-o", help="Output .csv, .xlsx or .jsonl.")],
     text_col: Annotated[str, typer.Option("--text-col", help="Column holding the statements.")] = "text",
     model: Annotated[Path | None, typer.Option("--model", "-m", help="Model folder (default: the bundled model).")] = None,
+    quiet: Quiet = False,
 ) -> None:
     """Code every statement with layer, type, confidence, needs_review and the nearest hand-coded examples."""
     from .io import count_rows
@@ -104,6 +117,7 @@ def train_cli(
     idea_embedder: Annotated[str, typer.Option(
         "--idea-embedder", help="Encoders of the duplicate-idea space: use+e5 (default, groups best) or use "
                                 "(about 15x faster to embed on a cold cache).")] = "use+e5",
+    quiet: Quiet = False,
 ) -> None:
     """Train the two-head classifier on the labeled data and write a model folder."""
     from .train import train_model
@@ -123,6 +137,8 @@ def cluster_cli(
     by: Annotated[str | None, typer.Option("--by", help="Group only within each value of this column (e.g. type).")] = None,
     threshold: Annotated[float | None, typer.Option("--threshold", help="Cosine similarity in [0, 1]; higher is stricter (default: tuned).")] = None,
     model: Annotated[Path | None, typer.Option("--model", "-m", help="Model folder (default: the bundled model).")] = None,
+    lang: Lang = "auto",
+    quiet: Quiet = False,
 ) -> None:
     """Group statements that express the same idea, across Spanish and English."""
     from .dedupe import cluster_file
@@ -132,7 +148,7 @@ def cluster_cli(
     loaded = load_model(model)
     with progress_bar("embedding", count_rows(input) if sys.stderr.isatty() else None) as advance:
         summary = cluster_file(input, out, loaded, text_col=text_col, by=by, threshold=threshold, progress=say,
-                               advance=advance)
+                               advance=advance, lang=lang)
     if summary["renamed"]:
         warn(f"the input already has column(s) {summary['renamed']}; kept them as "
              f"{[c + '_input' for c in summary['renamed']]}")
@@ -147,11 +163,13 @@ def precode_cli(
     model: Annotated[Path | None, typer.Option("--model", "-m", help="Model folder (default: the bundled model).")] = None,
     data: Annotated[Path | None, typer.Option("--data", help="Folder with reviewed.csv decisions (default: ./data/labeled).")] = None,
     threshold: Annotated[float | None, typer.Option("--threshold", help="Duplicate-idea threshold (default: tuned).")] = None,
+    lang: Lang = "auto",
+    quiet: Quiet = False,
 ) -> None:
     """Pre-code transcripts: statements, consolidated ideas, paper-style tables and a review queue."""
     from .precode import run_precode
 
-    summary = run_precode(files, out, model_dir=model, data_dir=data, threshold=threshold, progress=say)
+    summary = run_precode(files, out, model_dir=model, data_dir=data, threshold=threshold, progress=say, lang=lang)
     say(f"{summary['statements']} statements -> {summary['ideas']} ideas; {summary['needs_review']} need review, "
         f"{summary['human']} already decided by people")
     say(f"wrote statements.csv, ideas.csv, tables.md/.html/.xlsx and review_queue.csv in {out}")
@@ -165,6 +183,7 @@ def evaluate_cli(
     data: Annotated[Path, typer.Option("--data", help="Labeled data folder.")] = Path("data/labeled"),
     dev: Annotated[Path, typer.Option("--dev", help="Dev sets: real_text.csv, paraphrase_tune/test.csv.")] = Path("data/dev"),
     model: Annotated[Path | None, typer.Option("--model", "-m", help="Model folder (default: the bundled model).")] = None,
+    quiet: Quiet = False,
 ) -> None:
     """Run every measurement the project quotes and write evaluation/metrics.json, REPORT.md and figures."""
     from .evaluate import run_evaluation
@@ -184,6 +203,7 @@ def review_cli(
     import_: Annotated[Path | None, typer.Option("--import", help="Read decisions back from a reviewed .xlsx.")] = None,
     data: Annotated[Path | None, typer.Option("--data", help="Data folder for reviewed.csv (default: ./data/labeled).")] = None,
     reviewer: Annotated[str | None, typer.Option("--reviewer", help="Name recorded with each decision (default: $USER).")] = None,
+    quiet: Quiet = False,
 ) -> None:
     """Review low-confidence suggestions in the terminal, or round-trip them through a spreadsheet."""
     from . import review

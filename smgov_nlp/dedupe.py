@@ -16,7 +16,9 @@ The similarity used everywhere is the cosine in that space, in [0, 1] once clipp
 similar. Up to ``EXACT_LIMIT`` statements per block the clustering is exact; above it a
 k-nearest-neighbour graph from faiss (inverted-file index) feeds a sparse average linkage,
 so no n×n matrix is built. Statements are clustered in a canonical order (by text), so each
-gets the same idea whatever the input order.
+gets the same idea whatever the input order, and similarities are rounded before any
+comparison, with ties broken by content (see :mod:`smgov_nlp.ties`), so float noise from
+another CPU, batch shape or thread count never changes a grouping or an idea's label.
 """
 
 from __future__ import annotations
@@ -30,7 +32,9 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
+from .lang import detect_lang
 from .store import normalize_text
+from .ties import majority_lang, pick_representative, rounded
 
 log = logging.getLogger(__name__)
 
@@ -123,7 +127,7 @@ def cluster_vectors(vectors: np.ndarray, threshold: float, exact_limit: int = EX
 def _condensed_cosine_distance(vectors: np.ndarray) -> np.ndarray:
     from scipy.spatial.distance import squareform
 
-    sims = np.clip(vectors @ vectors.T, -1.0, 1.0)
+    sims = np.clip(rounded(vectors @ vectors.T), -1.0, 1.0)  # rounded: float noise cannot reorder merges
     distances = 1.0 - sims
     np.fill_diagonal(distances, 0.0)
     return squareform(np.maximum(distances, 0.0), checks=False)
@@ -162,8 +166,9 @@ def _sparse_average_linkage(vectors: np.ndarray, rows: np.ndarray, cols: np.ndar
     pair's average similarity is exact, from the clusters' summed unit vectors
     (``sum_a · sum_b / (|a| |b|)`` is the mean over all member pairs), so no n×n matrix is
     built and large ideas are not fragmented. The most similar proposed pair merges first
-    while its average is at least ``threshold``; ties break on the smaller cluster ids, so
-    the result is deterministic.
+    while its average is at least ``threshold``; averages are rounded (:func:`~smgov_nlp.ties.rounded`)
+    and ties break on the smaller cluster ids (rows in canonical text order), so the result is
+    deterministic and unmoved by float noise.
     """
     n = len(vectors)
     sums = np.asarray(vectors, dtype=np.float64).copy()
@@ -176,6 +181,8 @@ def _sparse_average_linkage(vectors: np.ndarray, rows: np.ndarray, cols: np.ndar
         neighbours[j].add(i)
     initial = np.concatenate([np.einsum("ij,ij->i", sums[rows[k : k + 65536]], sums[cols[k : k + 65536]])
                               for k in range(0, len(rows), 65536)] or [np.zeros(0)])  # all sizes are 1; chunked
+    initial = rounded(initial)
+    threshold = float(rounded(threshold))
     ok = initial >= threshold
     # heap entries are (-similarity, pair, stamp): pair = a * n + b (a < b) orders ties like (a, b), and
     # stamp = version[a] * (n + 1) + version[b]; three small objects per entry keep a big heap compact
@@ -204,7 +211,7 @@ def _sparse_average_linkage(vectors: np.ndarray, rows: np.ndarray, cols: np.ndar
         if not neighbours[keep]:
             continue
         others = np.fromiter(neighbours[keep], dtype=np.int64, count=len(neighbours[keep]))
-        averages = (sums[others] @ sums[keep]) / (size[others] * size[keep])
+        averages = rounded((sums[others] @ sums[keep]) / (size[others] * size[keep]))
         close = averages >= threshold
         for other, similarity in zip(others[close].tolist(), averages[close].tolist()):
             low, high = (keep, other) if keep < other else (other, keep)
@@ -229,13 +236,34 @@ def _relabel(labels: np.ndarray) -> np.ndarray:
 
 
 # ------------------------------------------------------------------------------------- ideas
+LANG_CHOICES = ("auto", "es", "en")
+
+
+def check_lang(lang: str) -> None:
+    """Refuse a ``--lang`` that is not ``auto``, ``es`` or ``en``."""
+    from .errors import SmgovError
+
+    if lang not in LANG_CHOICES:
+        raise SmgovError(f"--lang must be one of {', '.join(LANG_CHOICES)}, found {lang!r}",
+                         "pass --lang es for Spanish tables, --lang en for English, or leave it out (auto)")
+
+
 def group_ideas(texts: Sequence[str], vectors: np.ndarray, threshold: float = DEFAULT_THRESHOLD,
-                blocks: Sequence[str] | None = None, exact_limit: int = EXACT_LIMIT) -> pd.DataFrame:
+                blocks: Sequence[str] | None = None, exact_limit: int = EXACT_LIMIT,
+                langs: Sequence[str] | None = None, lang: str = "auto") -> pd.DataFrame:
     """Assign every statement an idea: ``idea_id``, ``idea_size`` and ``idea_text`` (the representative).
 
     ``blocks`` keeps statements apart unless they share a block value (``--by``). Identical
     texts (after normalisation) always share an idea. Blank statements get no idea.
+
+    The representative is taken from the members in ``lang`` (``es`` or ``en``) when the idea
+    has any; ``auto`` takes the language most of its statements use (Spanish on a tie).
+    ``langs`` gives each statement's language (detected when not given). Among those members
+    the one closest to the idea's centre wins, ties broken by content
+    (:func:`smgov_nlp.ties.pick_representative`).
     """
+    if lang not in LANG_CHOICES:
+        raise ValueError(f"lang must be one of {LANG_CHOICES}, found {lang!r}")
     texts = ["" if t is None else str(t) for t in texts]
     n = len(texts)
     blocks = [""] * n if blocks is None else ["" if b is None else str(b) for b in blocks]
@@ -250,12 +278,24 @@ def group_ideas(texts: Sequence[str], vectors: np.ndarray, threshold: float = DE
         labels = cluster_vectors(vectors[rows], threshold, exact_limit)
         clusters.extend((block, rows[labels == label]) for label in range(labels.max() + 1))
     member_of = frame.groupby(["block", "key"])["row"].apply(list).to_dict()
+    row_langs = {}  # only the rows that stand for a distinct text need a language
+    if langs is None:
+        row_langs = {r: detect_lang(texts[r]) for r in unique["row"]}
     records = []
     for block, reps in clusters:
-        members = [r for rep in reps for r in member_of[(block, keys[rep])]]
+        groups = [member_of[(block, keys[rep])] for rep in reps]
+        members = [r for group in groups for r in group]
+        if langs is None:
+            rep_langs = [row_langs[r] for r in reps]
+            member_langs = [lg for rep, group in zip(rep_langs, groups) for lg in [rep] * len(group)]
+        else:
+            rep_langs = [str(langs[r]) for r in reps]
+            member_langs = [str(langs[r]) for r in members]
+        chosen = majority_lang(member_langs) if lang == "auto" else lang
         centre = vectors[reps].mean(axis=0)
-        closest = reps[int(np.argmax(vectors[reps] @ centre))]
-        records.append((block, members, texts[closest]))
+        best = pick_representative(vectors[reps] @ centre, rep_langs, [len(g) for g in groups],
+                                   [keys[r] for r in reps], [texts[r] for r in reps], chosen)
+        records.append((block, members, texts[reps[best]]))
     records.sort(key=lambda r: (-len(r[1]), r[0], normalize_text(r[2]), r[2]))
     idea_id = np.full(n, "", dtype=object)
     idea_size = np.zeros(n, dtype=int)
@@ -303,9 +343,11 @@ EMBED_CHUNK = 2000  # statements embedded per step of cluster_file (progress and
 
 
 def cluster_file(input_path, out_path, model, text_col: str = "text", by: str | None = None,
-                 threshold: float | None = None, progress=None, advance=None) -> dict:
+                 threshold: float | None = None, progress=None, advance=None, lang: str = "auto") -> dict:
     """``smgov cluster``: every input row and column, in input order, plus ``idea_id``, ``idea_size``, ``idea_text``.
 
+    ``lang`` (``auto``, ``es`` or ``en``) chooses the language of each idea's text (see :func:`group_ideas`);
+    a statement's language comes from a ``lang`` column when the input has one (``es``/``en``), else it is detected.
     ``progress(message)`` gets status lines; ``advance(n)`` is called as rows are embedded (blank rows
     count at once), in steps of :data:`EMBED_CHUNK`, so a progress bar can follow the slow part.
     """
@@ -321,6 +363,7 @@ def cluster_file(input_path, out_path, model, text_col: str = "text", by: str | 
     if threshold is not None and not 0.0 <= threshold <= 1.0:
         raise SmgovError(f"--threshold must be a cosine similarity in [0, 1], found {threshold}",
                          f"try the tuned default {model.dedupe_threshold(by is not None):.3f}")
+    check_lang(lang)
     texts = frame[text_col].tolist()
     filled = [i for i, t in enumerate(texts) if str(t).strip()]
     vectors = np.zeros((len(texts), 1), dtype=np.float32)
@@ -340,7 +383,12 @@ def cluster_file(input_path, out_path, model, text_col: str = "text", by: str | 
     if progress:
         progress(f"embedded {len(filled)} statements; grouping")
     chosen = model.dedupe_threshold(by is not None) if threshold is None else threshold
-    ideas = group_ideas(texts, vectors, chosen, blocks=None if by is None else frame[by].tolist())
+    langs = None
+    if "lang" in frame.columns:  # a scored or pre-coded file says each statement's language; else it is detected
+        given = frame["lang"].fillna("").astype(str).str.strip()
+        langs = [code if code in ("es", "en") else detect_lang(str(t)) for code, t in zip(given, texts)]
+    ideas = group_ideas(texts, vectors, chosen, blocks=None if by is None else frame[by].tolist(), langs=langs,
+                        lang=lang)
     joined, clashes = join_predictions(frame, ideas)
     write_table(joined, out_path)
     distinct = ideas.loc[ideas["idea_id"] != "", "idea_id"].nunique()

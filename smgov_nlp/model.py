@@ -27,6 +27,7 @@ from . import __version__
 from .errors import SmgovError
 from .io import atomic_open, atomic_path
 from .labels import HEADS
+from .ties import rounded
 
 log = logging.getLogger(__name__)
 
@@ -128,9 +129,8 @@ class Model:
         queries = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
         sims = queries @ self._norms.T
         k = min(k, sims.shape[1])
-        top = np.argpartition(-sims, k - 1, axis=1)[:, :k]
-        order = np.take_along_axis(sims, top, axis=1).argsort(axis=1)[:, ::-1]
-        return np.take_along_axis(top, order, axis=1)
+        # rounded, then a stable sort: near-equal examples keep the bank's order, whatever the CPU
+        return np.argsort(-rounded(sims), axis=1, kind="stable")[:, :k]
 
 
 def load_model(path: str | Path | None = None) -> Model:

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .dedupe import group_ideas
+from .dedupe import check_lang, group_ideas
 from .errors import SmgovError
 from .io import write_table
 from .labels import HEADS, LAYERS
@@ -25,6 +25,7 @@ from .report import write_tables
 from .score import predict_statements
 from .segment import segment_file
 from .store import DecisionStore, text_hash
+from .ties import below, rounded
 
 log = logging.getLogger(__name__)
 
@@ -63,8 +64,8 @@ def code_statements(statements: pd.DataFrame, model: Model, data_dir: str | Path
                    "nearest_examples"):
         out[column] = predicted[column]
     out["lang"] = np.where(out["lang"].isin(["es", "en"]), out["lang"], predicted["lang"])
-    uncertain_layer = predicted["layer_confidence"].fillna(0).to_numpy() < model.thresholds["layer"]
-    uncertain_type = ~from_section & (predicted["type_confidence"].fillna(0).to_numpy() < model.thresholds["type"])
+    uncertain_layer = below(predicted["layer_confidence"].fillna(0), model.thresholds["layer"])
+    uncertain_type = ~from_section & below(predicted["type_confidence"].fillna(0), model.thresholds["type"])
     out["needs_review"] = uncertain_layer | uncertain_type
     out["text_hash"] = [text_hash(t) for t in texts]
     decisions = DecisionStore(data_dir).latest()
@@ -79,17 +80,21 @@ def code_statements(statements: pd.DataFrame, model: Model, data_dir: str | Path
     return out
 
 
-def consolidate(coded: pd.DataFrame, model: Model, threshold: float | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Group duplicate ideas within each type across all files; return (statements, ideas)."""
+def consolidate(coded: pd.DataFrame, model: Model, threshold: float | None = None,
+                lang: str = "auto") -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Group duplicate ideas within each type across all files; return (statements, ideas).
+
+    ``lang`` chooses the language of each idea's text (``auto``: most of its statements').
+    """
     texts = coded["text"].tolist()
     vectors = model.idea_vectors(texts, blocked=True)
     ideas = group_ideas(texts, vectors, model.dedupe_threshold(True) if threshold is None else threshold,
-                        blocks=coded["type"].tolist())
+                        blocks=coded["type"].tolist(), langs=coded["lang"].tolist(), lang=lang)
     coded = coded.assign(idea_id=ideas["idea_id"].to_numpy(), idea_text=ideas["idea_text"].to_numpy())
     records = []
     for idea_id, members in coded.groupby("idea_id", sort=False):
-        weights = members.groupby("layer")["layer_confidence"].sum()
-        layer = max(weights.index, key=lambda lay: (weights[lay], -LAYERS.index(lay)))
+        weights = members.groupby("layer")["layer_confidence"].sum()  # rounded: summing order must not decide
+        layer = max(weights.index, key=lambda lay: (float(rounded(weights[lay])), -LAYERS.index(lay)))
         records.append({
             "idea_id": idea_id, "type": members["type"].iloc[0], "layer": layer, "count": len(members),
             "idea_text": members["idea_text"].iloc[0], "member_ids": " ".join(members["statement_id"]),
@@ -117,18 +122,19 @@ def review_queue(coded: pd.DataFrame) -> pd.DataFrame:
 
 def run_precode(paths: Sequence[str | Path], out_dir: str | Path, model_dir: str | Path | None = None,
                 data_dir: str | Path | None = None, threshold: float | None = None,
-                progress: Callable[[str], None] | None = None) -> dict:
+                progress: Callable[[str], None] | None = None, lang: str = "auto") -> dict:
     """Run the whole job and write every output into ``out_dir``; returns a short summary."""
     out_dir = Path(out_dir)
     if threshold is not None and not 0.0 <= threshold <= 1.0:
         raise SmgovError(f"--threshold must be a cosine similarity in [0, 1], found {threshold}",
                          "leave it out to use the tuned default")
+    check_lang(lang)
     statements = segment_files(paths)
     model = load_model(model_dir)
     if progress:
         progress(f"{len(statements)} statements from {len(paths)} files")
     coded = code_statements(statements, model, data_dir)
-    coded, ideas = consolidate(coded, model, threshold)
+    coded, ideas = consolidate(coded, model, threshold, lang=lang)
     out_dir.mkdir(parents=True, exist_ok=True)
     write_table(coded[STATEMENT_COLUMNS], out_dir / "statements.csv")
     write_table(ideas, out_dir / "ideas.csv")

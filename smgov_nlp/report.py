@@ -4,12 +4,14 @@ ideas under their framework layer, most frequent first, counts in parentheses wh
 from __future__ import annotations
 
 import html
+import os
 from pathlib import Path
 
 import pandas as pd
 
 from .io import atomic_open, atomic_path
 from .labels import LAYER_TITLES, LAYERS, TYPE_TITLES, TYPES
+from .ties import source_datetime
 
 
 def idea_label(text: str, count: int) -> str:
@@ -88,6 +90,9 @@ def to_xlsx(ideas: pd.DataFrame, path: Path) -> None:
             for cell in row:
                 if isinstance(cell.value, str) and cell.value.startswith("="):
                     cell.data_type = "s"
+    if os.environ.get("SOURCE_DATE_EPOCH"):  # reproducible document properties
+        stamp = source_datetime().replace(tzinfo=None)
+        book.properties.created = book.properties.modified = stamp
     book.save(path)
 
 

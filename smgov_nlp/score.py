@@ -17,6 +17,7 @@ from .io import TableWriter, iter_table, require_column
 from .labels import HEADS
 from .lang import detect_lang
 from .model import Model, load_model
+from .ties import below, ranked_labels
 
 log = logging.getLogger(__name__)
 
@@ -47,11 +48,11 @@ def predict_statements(model: Model, texts: Sequence[str], runner_up: bool = Fal
     review = np.zeros(len(rows), dtype=bool)
     for head, p in proba.items():
         ids = np.asarray(HEADS[head])
-        order = np.argsort(-p, axis=1)
+        order = ranked_labels(p)
         confidence = p[np.arange(len(rows)), order[:, 0]]
         out.loc[rows, head] = ids[order[:, 0]]
         out.loc[rows, f"{head}_confidence"] = np.round(confidence, 4)
-        review |= confidence < model.thresholds[head]
+        review |= below(confidence, model.thresholds[head])
         if runner_up:
             out.loc[rows, f"{head}_runner_up"] = ids[order[:, 1]]
             out.loc[rows, f"{head}_runner_up_confidence"] = np.round(p[np.arange(len(rows)), order[:, 1]], 4)

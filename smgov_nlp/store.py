@@ -8,7 +8,6 @@ import os
 import re
 import unicodedata
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
 from io import TextIOWrapper
 from pathlib import Path
 
@@ -17,6 +16,7 @@ import pandas as pd
 from .errors import SmgovError
 from .io import atomic_path
 from .labels import check_label
+from .ties import source_datetime
 
 _SPACE = re.compile(r"\s+")
 
@@ -64,8 +64,9 @@ def default_reviewer() -> str:
 
 
 def utc_now() -> str:
-    """The current time as ISO-8601 UTC, to the second: ``2024-05-01T09:30:00+00:00``."""
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    """The current time as ISO-8601 UTC, to the second: ``2024-05-01T09:30:00+00:00``
+    (``SOURCE_DATE_EPOCH`` when that is set)."""
+    return source_datetime().isoformat(timespec="seconds")
 
 
 @dataclass(frozen=True)

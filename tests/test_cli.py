@@ -66,14 +66,24 @@ def test_score_happy_path(runner, notes, tmp_path):
     assert frame["id"].tolist() == ["1", "2", "3"]
 
 
-def test_quiet(runner, tmp_path):
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_quiet(runner, tmp_path, where):
     path = tmp_path / "notes.txt"
     path.write_text("Robo de identidad\n", encoding="utf-8")
     out = tmp_path / "scored.jsonl"
-    result = runner.invoke(app, ["--quiet", "score", str(path), "-o", str(out)])
+    command = ["score", str(path), "-o", str(out)]
+    result = runner.invoke(app, ["--quiet", *command] if where == "before" else [*command, "--quiet"])
     assert result.exit_code == 0, result.output
     assert result.stdout == "" and result.stderr == ""
     assert len(out.read_text(encoding="utf-8").splitlines()) == 1
+    loud = runner.invoke(app, command)  # the next run is not quiet: nothing sticks between calls
+    assert "scored 1 rows" in loud.stderr
+
+
+@pytest.mark.parametrize("command", ["score", "train", "cluster", "precode", "evaluate", "review"])
+def test_every_command_takes_quiet(runner, command):
+    result = runner.invoke(app, [command, "--help"])
+    assert result.exit_code == 0 and "--quiet" in result.stdout
 
 
 def test_text_col_and_explicit_model(runner, tmp_path):

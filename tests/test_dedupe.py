@@ -459,7 +459,6 @@ def test_cluster_file_keeps_rows_columns_and_order(default_model, tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.slow
 def test_cluster_file_embeds_in_chunks_and_reports_progress(default_model, tmp_path, monkeypatch):
     import smgov_nlp.dedupe as dedupe
 
@@ -474,6 +473,7 @@ def test_cluster_file_embeds_in_chunks_and_reports_progress(default_model, tmp_p
     pd.testing.assert_frame_equal(_read(tmp_path / "chunked.csv"), whole)
 
 
+@pytest.mark.slow
 def test_cluster_file_renames_clashing_input_columns(default_model, tmp_path):
     source = _write(tmp_path / "in.csv", pd.DataFrame({"text": ["Identity theft"], "idea_id": ["mine"]}))
     summary = cluster_file(source, tmp_path / "out.csv", default_model, threshold=0.9)

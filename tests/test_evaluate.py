@@ -203,6 +203,7 @@ def _checked_paths(quick: dict) -> list[str]:
 
 
 @pytest.mark.slow
+@pytest.mark.rerun
 def test_committed_quick_figures_are_fresh(tmp_path):
     assert COMMITTED.exists(), "no evaluation/metrics.json: run 'smgov evaluate --out evaluation' and '--quick'"
     committed = json.loads(COMMITTED.read_text(encoding="utf-8"))

@@ -20,6 +20,7 @@ def test_default_model_dir_is_the_committed_folder():
     assert default_model_dir().resolve() == (REPO / "models" / "default").resolve()
 
 
+@pytest.mark.slow
 def test_load_default_model(default_model):
     model = default_model
     assert isinstance(model.classifier, StatementClassifier)
@@ -117,6 +118,7 @@ def test_corrupted_classifier_is_reported_when_first_needed(model_copy):
         _ = model.classifier
 
 
+@pytest.mark.slow
 def test_model_without_heads_scores_with_the_classifier(model_copy, default_model):
     (model_copy / "heads.npz").unlink()
     model = load_model(model_copy)

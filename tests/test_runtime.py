@@ -96,6 +96,7 @@ def test_lexical_embedders_are_not_exported(labeled_table):
     assert runtime.export(classifier) is None
 
 
+@pytest.mark.slow
 def test_shipped_heads_match_the_shipped_classifier(default_model):
     real = pd.read_csv(REPO / "data/dev/real_text.csv")["text"].tolist()
     texts = real + ODD_TEXTS
