@@ -466,7 +466,7 @@ def worker(embedder: str, csv_path: str) -> None:
         import torch
         from sentence_transformers import SentenceTransformer
 
-        from smgov_nlp.embed import resolve_st_model
+        from smgov_nlp.embeddings.transformers import resolve_st_model
 
         torch.set_num_threads(n_cores)
         model = SentenceTransformer(str(resolve_st_model(embedder[3:])), device="cpu", local_files_only=True)

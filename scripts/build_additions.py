@@ -31,7 +31,7 @@ import pandas as pd
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from smgov_nlp.encoders import encode  # noqa: E402
+from smgov_nlp.embeddings.backends import encode  # noqa: E402
 from smgov_nlp.labels import HEADS  # noqa: E402
 
 LABELED = REPO / "data/labeled"

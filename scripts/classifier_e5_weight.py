@@ -18,9 +18,9 @@ from pathlib import Path
 import pandas as pd
 from sklearn.metrics import f1_score
 
-from smgov_nlp.classify import StatementClassifier
-from smgov_nlp.dataset import load_corpus
+from smgov_nlp.coding.classifier import StatementClassifier
 from smgov_nlp.labels import HEADS
+from smgov_nlp.model.corpus import load_corpus
 
 REPO = Path(__file__).resolve().parent.parent
 WEIGHTS = (1, 2, 3, 4)

@@ -25,10 +25,11 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import GroupKFold
 
-from smgov_nlp.dataset import load_corpus
-from smgov_nlp.dedupe import IdeaSpace, sweep_thresholds
-from smgov_nlp.encoders import e5_encode, load_use
-from smgov_nlp.train import IDEA_SPACE_EXCLUDES
+from smgov_nlp.embeddings.backends import e5_encode, load_use
+from smgov_nlp.ideas.grouping import sweep_thresholds
+from smgov_nlp.ideas.space import IdeaSpace
+from smgov_nlp.model.corpus import load_corpus
+from smgov_nlp.model.train import IDEA_SPACE_EXCLUDES
 
 REPO = Path(__file__).resolve().parent.parent
 SETTINGS = [("use", ()), ("e5", ()), ("use+e5", (1.0, 1.0)), ("use+e5", (1.0, 2.0)), ("use+e5", (1.0, 3.0)),

@@ -17,8 +17,8 @@ from typing import Annotated
 
 import typer
 
-from . import __version__
-from .errors import SmgovError
+from smgov_nlp import __version__
+from smgov_nlp.errors import SmgovError
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
                   help="Turn workshop notes on social media in government into coded, consolidated findings.")
@@ -98,8 +98,8 @@ def score_cli(
     quiet: Quiet = False,
 ) -> None:
     """Code every statement with layer, type, confidence, needs_review and the nearest hand-coded examples."""
-    from .io import count_rows
-    from .score import score_file
+    from smgov_nlp.io.readers import count_rows
+    from smgov_nlp.workflows.score import score_file
 
     with progress_bar("scoring", count_rows(input) if sys.stderr.isatty() else None) as advance:
         rows = score_file(input, out, text_col=text_col, model_dir=model, progress=advance, warn=warn)
@@ -120,7 +120,7 @@ def train_cli(
     quiet: Quiet = False,
 ) -> None:
     """Train the two-head classifier on the labeled data and write a model folder."""
-    from .train import train_model
+    from smgov_nlp.model.train import train_model
 
     say(f"training on {data} with embedder {embedder!r} ...")
     model = train_model(data, out, embedder=embedder, idea_embedder=idea_embedder)
@@ -141,9 +141,9 @@ def cluster_cli(
     quiet: Quiet = False,
 ) -> None:
     """Group statements that express the same idea, across Spanish and English."""
-    from .dedupe import cluster_file
-    from .io import count_rows
-    from .model import load_model
+    from smgov_nlp.io.readers import count_rows
+    from smgov_nlp.model.folder import load_model
+    from smgov_nlp.workflows.cluster import cluster_file
 
     loaded = load_model(model)
     with progress_bar("embedding", count_rows(input) if sys.stderr.isatty() else None) as advance:
@@ -167,7 +167,7 @@ def precode_cli(
     quiet: Quiet = False,
 ) -> None:
     """Pre-code transcripts: statements, consolidated ideas, paper-style tables and a review queue."""
-    from .precode import run_precode
+    from smgov_nlp.workflows.precode import run_precode
 
     summary = run_precode(files, out, model_dir=model, data_dir=data, threshold=threshold, progress=say, lang=lang)
     say(f"{summary['statements']} statements -> {summary['ideas']} ideas; {summary['needs_review']} need review, "
@@ -186,7 +186,7 @@ def evaluate_cli(
     quiet: Quiet = False,
 ) -> None:
     """Run every measurement the project quotes and write evaluation/metrics.json, REPORT.md and figures."""
-    from .evaluate import run_evaluation
+    from smgov_nlp.evaluation.evaluate import run_evaluation
 
     with progress_bar("evaluating", None) as advance:
         section = run_evaluation(out, quick=quick, data_dir=data, dev_dir=dev, model_dir=model, progress=advance)
@@ -206,7 +206,7 @@ def review_cli(
     quiet: Quiet = False,
 ) -> None:
     """Review low-confidence suggestions in the terminal, or round-trip them through a spreadsheet."""
-    from . import review
+    from smgov_nlp.review import session as review
 
     if import_ is not None:
         result = review.import_review_xlsx(import_, data_dir=data, reviewer=reviewer)

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from smgov_nlp.embed import DenseEmbedder
+from smgov_nlp.embeddings.transformers import DenseEmbedder
 
 REPO = Path(__file__).resolve().parent.parent
 LABELED = REPO / "data" / "labeled"
@@ -149,6 +149,6 @@ def fake_embedder() -> FakeEmbedder:
 @pytest.fixture(scope="session")
 def default_model():
     """The committed default model (USE), loaded once for the whole session."""
-    from smgov_nlp.model import load_model
+    from smgov_nlp.model.folder import load_model
 
     return load_model()

@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from smgov_nlp.cache import DEFAULT_MAX_MB, EmbeddingCache, cache_dir, text_key
+from smgov_nlp.embeddings.cache import DEFAULT_MAX_MB, EmbeddingCache, cache_dir, text_key
 
 
 def vectors(n: int, dim: int = 512, seed: int = 0) -> np.ndarray:
@@ -139,7 +139,7 @@ def check_evicted_oldest(cache: EmbeddingCache, keys) -> None:
 
 def test_eviction_under_a_tiny_cap_from_the_constructor(tmp_path, caplog):
     keys = [text_key("ns", str(i)) for i in range(1000)]
-    with caplog.at_level(logging.INFO, logger="smgov_nlp.cache"):
+    with caplog.at_level(logging.INFO, logger="smgov_nlp.embeddings.cache"):
         cache = fill_in_two_runs(tmp_path, keys, vectors(1000), max_mb=0.1)
     check_evicted_oldest(cache, keys)
     assert "evicted" in caplog.text
@@ -173,7 +173,7 @@ def test_under_the_cap_nothing_is_evicted(tmp_path):
 def test_corrupt_cache_file_is_ignored_with_a_warning(tmp_path, caplog):
     (tmp_path / "embeddings.sqlite").write_bytes(b"this is not a database" * 100)
     cache = EmbeddingCache(tmp_path)
-    with caplog.at_level(logging.WARNING, logger="smgov_nlp.cache"):
+    with caplog.at_level(logging.WARNING, logger="smgov_nlp.embeddings.cache"):
         assert cache.get_many([text_key("ns", "a")]) == {}
         cache.put_many([text_key("ns", "a")], vectors(1))
     assert "unreadable" in caplog.text or "cannot write" in caplog.text

@@ -7,7 +7,7 @@ from conftest import FakeEmbedder
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
-from smgov_nlp.classify import (
+from smgov_nlp.coding.classifier import (
     AUX_WEIGHTS,
     PART_WEIGHTS,
     CalibratedHead,
@@ -15,7 +15,7 @@ from smgov_nlp.classify import (
     choose_threshold,
     grouped_splits,
 )
-from smgov_nlp.features import CUE_FEATURES
+from smgov_nlp.coding.features import CUE_FEATURES
 from smgov_nlp.labels import HEADS, LAYERS, TYPES
 
 # --- choosing the review threshold --------------------------------------------------------
@@ -338,7 +338,7 @@ def test_a_part_weight_is_the_same_model_as_a_weighted_embedder_name(labeled_tab
 def test_auto_part_weight_raises_a_weak_informative_part(monkeypatch):
     """The first part (16 columns) is noise; the second carries the type at a small scale, which the
     regularised head uses well only once it is weighted up. The layer is noise everywhere."""
-    import smgov_nlp.classify as classify
+    import smgov_nlp.coding.classifier as classify
 
     monkeypatch.setattr(classify, "_first_part_width", lambda embedder, texts: 16)
     rng = np.random.default_rng(0)

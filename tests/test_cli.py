@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from smgov_nlp import __version__
 from smgov_nlp.cli import app
 from smgov_nlp.errors import SmgovError
-from smgov_nlp.score import OUTPUT_COLUMNS
+from smgov_nlp.workflows.score import OUTPUT_COLUMNS
 
 pytestmark = pytest.mark.slow  # scoring runs the real default model
 
@@ -87,7 +87,7 @@ def test_every_command_takes_quiet(runner, command):
 
 
 def test_text_col_and_explicit_model(runner, tmp_path):
-    from smgov_nlp.model import default_model_dir
+    from smgov_nlp.model.folder import default_model_dir
 
     path = tmp_path / "notes.csv"
     path.write_text("body\nFalta de presupuesto\n", encoding="utf-8")

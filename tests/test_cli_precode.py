@@ -19,14 +19,14 @@ from conftest import REPO
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
-import smgov_nlp.model
+import smgov_nlp.model.folder
 from smgov_nlp.cli import app
 from smgov_nlp.errors import SmgovError
 from smgov_nlp.labels import LAYERS
-from smgov_nlp.model import default_model_dir
-from smgov_nlp.score import predict_statements
-from smgov_nlp.store import COLUMNS as STORE_COLUMNS
-from smgov_nlp.store import Decision, DecisionStore, text_hash
+from smgov_nlp.model.folder import default_model_dir
+from smgov_nlp.review.store import COLUMNS as STORE_COLUMNS
+from smgov_nlp.review.store import Decision, DecisionStore, text_hash
+from smgov_nlp.workflows.score import predict_statements
 
 SMGOV = Path(sys.executable).parent / "smgov"
 EXAMPLES = REPO / "data" / "examples"
@@ -62,7 +62,7 @@ def runner() -> CliRunner:
 @pytest.fixture
 def loaded(monkeypatch, default_model):
     """``smgov cluster`` in-process with the session's model instead of loading it again."""
-    monkeypatch.setattr(smgov_nlp.model, "load_model", lambda path=None: default_model)
+    monkeypatch.setattr(smgov_nlp.model.folder, "load_model", lambda path=None: default_model)
     return default_model
 
 

@@ -13,19 +13,13 @@ from conftest import REPO
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
-import smgov_nlp.dedupe as dedupe
-from smgov_nlp.dedupe import (
-    IdeaSpace,
-    _sparse_average_linkage,
-    best_threshold,
-    cluster_file,
-    cluster_vectors,
-    group_ideas,
-    idea_vectors,
-    pair_scores,
-    sweep_thresholds,
-)
+import smgov_nlp.ideas.linkage as linkage
 from smgov_nlp.errors import SmgovError
+from smgov_nlp.ideas.grouping import best_threshold, group_ideas, pair_scores, sweep_thresholds
+from smgov_nlp.ideas.linkage import cluster_vectors, sparse_average_linkage
+from smgov_nlp.ideas.space import IdeaSpace
+from smgov_nlp.ideas.vectors import idea_vectors
+from smgov_nlp.workflows.cluster import cluster_file
 
 PARAPHRASE_TEST = REPO / "data" / "dev" / "paraphrase_test.csv"
 
@@ -126,12 +120,12 @@ def test_idea_space_keeps_only_the_projection_and_matches_the_lda():
 
 
 def test_idea_space_embed_weights_each_encoder_block(monkeypatch):
-    import smgov_nlp.encoders as encoders
+    import smgov_nlp.ideas.space as space
 
     def fake_encode(spec, texts):
         return np.full((len(texts), 2 if spec == "use" else 3), 1.0, dtype=np.float32)
 
-    monkeypatch.setattr(encoders, "encode", fake_encode)
+    monkeypatch.setattr(space, "encode", fake_encode)
     out = IdeaSpace(embedder="use+e5", weights=(1.0, 3.0)).embed(["a", "b"])
     assert out.tolist() == [[1.0, 1.0, 3.0, 3.0, 3.0]] * 2
     assert IdeaSpace(embedder="use").embed(["a"]).tolist() == [[1.0, 1.0]]
@@ -200,7 +194,7 @@ def test_sparse_linkage_with_every_pair_equals_exact_average_linkage():
     for angles, threshold in (((0, 30, 75), 0.45), ((0, 30, 75), 0.50), ((0, 40, 100), 0.45)):
         vectors = unit(*angles).astype(np.float64)
         i, j = np.triu_indices(len(vectors), k=1)
-        roots = _sparse_average_linkage(vectors, i, j, threshold)
+        roots = sparse_average_linkage(vectors, i, j, threshold)
         assert first_appearance(roots).tolist() == cluster_vectors(unit(*angles), threshold).tolist()
 
 
@@ -209,9 +203,9 @@ def test_sparse_linkage_uses_exact_averages_beyond_the_graph():
     # its average with 2 is exact: (0.62 + 0.9) / 2 = 0.76
     vectors = unit(0, 25.84, 51.68).astype(np.float64)
     rows, cols = np.array([0, 1]), np.array([1, 2])
-    assert first_appearance(_sparse_average_linkage(vectors, rows, cols, 0.7)).tolist() == [0, 0, 0]
-    assert first_appearance(_sparse_average_linkage(vectors, rows, cols, 0.8)).tolist() == [0, 0, 1]
-    assert first_appearance(_sparse_average_linkage(vectors, rows, cols, 0.95)).tolist() == [0, 1, 2]
+    assert first_appearance(sparse_average_linkage(vectors, rows, cols, 0.7)).tolist() == [0, 0, 0]
+    assert first_appearance(sparse_average_linkage(vectors, rows, cols, 0.8)).tolist() == [0, 0, 1]
+    assert first_appearance(sparse_average_linkage(vectors, rows, cols, 0.95)).tolist() == [0, 1, 2]
 
 
 def test_sparse_linkage_never_merges_below_threshold():
@@ -224,7 +218,7 @@ def test_sparse_linkage_never_merges_below_threshold():
     for threshold in (0.3, 0.5, 0.7):
         i, j = np.triu_indices(n, k=1)
         keep = rng.random(len(i)) < 0.3
-        roots = _sparse_average_linkage(vectors, i[keep], j[keep], threshold)
+        roots = sparse_average_linkage(vectors, i[keep], j[keep], threshold)
         assert len(set(roots.tolist())) < n  # something merged
         for root in set(roots.tolist()):
             members = np.flatnonzero(roots == root)
@@ -249,7 +243,7 @@ def test_above_exact_limit_no_dense_linkage_is_used(monkeypatch):
         raise AssertionError("the exact (n x n) path was used")
 
     monkeypatch.setattr(scipy.cluster.hierarchy, "linkage", refuse)
-    monkeypatch.setattr(dedupe, "_condensed_cosine_distance", refuse)
+    monkeypatch.setattr(linkage, "_condensed_cosine_distance", refuse)
     vectors, truth = planted(n_clusters=12, size=8)
     assert cluster_vectors(vectors, 0.5, exact_limit=50).tolist() == first_appearance(truth).tolist()
     texts = [f"statement {k}" for k in range(len(vectors))]
@@ -263,7 +257,7 @@ def test_at_or_below_exact_limit_no_knn_graph_is_built(monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("the k-NN path was used")
 
-    monkeypatch.setattr(dedupe, "_knn_edges", refuse)
+    monkeypatch.setattr(linkage, "_knn_edges", refuse)
     vectors, truth = planted(n_clusters=4, size=5)
     assert cluster_vectors(vectors, 0.5, exact_limit=20).tolist() == first_appearance(truth).tolist()
 
@@ -406,7 +400,7 @@ def test_model_dedupe_thresholds_come_from_the_config(default_model):
     assert default_model.dedupe_threshold(True) == default_model.config["dedupe"]["threshold"]
     assert default_model.dedupe_threshold(False) == default_model.config["dedupe"]["threshold_no_by"]
     assert 0.0 < default_model.dedupe_threshold(True) < 1.0 and 0.0 < default_model.dedupe_threshold(False) < 1.0
-    from smgov_nlp.model import Model
+    from smgov_nlp.model.folder import Model
 
     bare = Model(None, pd.DataFrame(), np.zeros((0, 1)), {"thresholds": {}})
     assert bare.dedupe_threshold(True) == bare.dedupe_threshold(False) == 0.5
@@ -460,7 +454,7 @@ def test_cluster_file_keeps_rows_columns_and_order(default_model, tmp_path):
 
 @pytest.mark.slow
 def test_cluster_file_embeds_in_chunks_and_reports_progress(default_model, tmp_path, monkeypatch):
-    import smgov_nlp.dedupe as dedupe
+    import smgov_nlp.workflows.cluster as dedupe
 
     texts = ["Robo de identidad", "", "Identity theft", "Falta de capacitación", "Lack of training", "Definir metas"]
     source = _write(tmp_path / "notes.csv", pd.DataFrame({"text": texts}))

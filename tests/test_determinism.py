@@ -12,13 +12,14 @@ import pandas as pd
 import pytest
 from conftest import REPO
 
-import smgov_nlp.dedupe as dedupe
-import smgov_nlp.encoders as encoders
-from smgov_nlp import precode
-from smgov_nlp.dedupe import cluster_file, group_ideas
+import smgov_nlp.embeddings.backends as encoders
+import smgov_nlp.workflows.cluster as dedupe
 from smgov_nlp.errors import SmgovError
-from smgov_nlp.precode import run_precode
+from smgov_nlp.ideas.grouping import group_ideas
 from smgov_nlp.ties import below, majority_lang, pick_representative, ranked_labels, source_datetime
+from smgov_nlp.workflows import precode
+from smgov_nlp.workflows.cluster import cluster_file
+from smgov_nlp.workflows.precode import run_precode
 
 PARAPHRASE_TEST = REPO / "data" / "dev" / "paraphrase_test.csv"
 EXAMPLES = REPO / "data" / "examples"

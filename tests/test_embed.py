@@ -10,9 +10,9 @@ from conftest import FakeEmbedder
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
-import smgov_nlp.embed as embed_module
-import smgov_nlp.encoders as encoders_module
-from smgov_nlp.embed import (
+import smgov_nlp.embeddings.backends as encoders_module
+import smgov_nlp.embeddings.transformers as embed_module
+from smgov_nlp.embeddings.transformers import (
     MAX_CHARS,
     ConcatEmbedder,
     E5Embedder,

@@ -15,9 +15,9 @@ import pandas as pd
 import pytest
 from conftest import IDEAS, LABELED, REPO, FakeEmbedder
 
-from smgov_nlp import evaluate as ev
-from smgov_nlp.dataset import corpus_hash, load_corpus
+from smgov_nlp.evaluation import evaluate as ev
 from smgov_nlp.labels import HEADS
+from smgov_nlp.model.corpus import corpus_hash, load_corpus
 
 COMMITTED = REPO / "evaluation" / "metrics.json"
 TOLERANCE = 0.02  # absolute; the run is seeded, so this only absorbs floating-point noise

@@ -7,8 +7,8 @@ import pytest
 import scipy.sparse as sp
 from sklearn.base import clone
 
-from smgov_nlp import features as F
-from smgov_nlp.features import CUE_FEATURES, StatementFeatures, cue_features, lemmatize, strip_accents
+from smgov_nlp.coding import features as F
+from smgov_nlp.coding.features import CUE_FEATURES, StatementFeatures, cue_features, lemmatize, strip_accents
 
 TEXTS = [
     "Falta de capacitación del personal en el uso de redes sociales",
@@ -80,7 +80,7 @@ def test_spacy_not_imported_at_module_import():
     import subprocess
     import sys
 
-    code = "import sys, smgov_nlp.features; print('spacy' in sys.modules)"
+    code = "import sys, smgov_nlp.coding.features; print('spacy' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == "False"
 
@@ -98,7 +98,7 @@ def test_default_use_features():
 
 def test_cue_lexicon_gives_the_features_the_lemma_tables_give():
     """The frozen word lists reproduce lemma lookups: Spanish and English statements, first words and all."""
-    from smgov_nlp.lexicon import _CUE_SETS, CueLexicon, default_cue_lexicon, detect_lang, lemma
+    from smgov_nlp.coding.lexicon import _CUE_SETS, CueLexicon, default_cue_lexicon, detect_lang, lemma
 
     texts = ["Permiten mejorar la comunicación", "Faltan recursos humanos", "Crearon un comité", "Deberían capacitar",
              "It enabled faster answers", "Lacking staff and budgets", "Developed a plan", "Trains the officials",

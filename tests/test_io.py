@@ -12,16 +12,8 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 from smgov_nlp.errors import SmgovError
-from smgov_nlp.io import (
-    TableWriter,
-    check_input,
-    count_rows,
-    detect_encoding,
-    iter_table,
-    read_table,
-    require_column,
-    write_table,
-)
+from smgov_nlp.io.readers import check_input, count_rows, detect_encoding, iter_table, read_table, require_column
+from smgov_nlp.io.writers import TableWriter, write_table
 
 
 def write_bytes(path: Path, data: bytes) -> Path:

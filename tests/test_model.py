@@ -8,10 +8,10 @@ import pandas as pd
 import pytest
 from conftest import REPO, FakeEmbedder
 
-from smgov_nlp.classify import StatementClassifier
+from smgov_nlp.coding.classifier import StatementClassifier
 from smgov_nlp.errors import SmgovError
 from smgov_nlp.labels import HEADS
-from smgov_nlp.model import FILES, FORMAT_VERSION, Model, default_model_dir, load_model, save_model
+from smgov_nlp.model.folder import FILES, FORMAT_VERSION, Model, default_model_dir, load_model, save_model
 
 # --- the committed default model ----------------------------------------------------------
 

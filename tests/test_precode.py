@@ -15,10 +15,11 @@ import pytest
 from conftest import REPO
 from openpyxl import load_workbook
 
-import smgov_nlp.precode as precode
+import smgov_nlp.workflows.precode as precode
 from smgov_nlp.errors import SmgovError
 from smgov_nlp.labels import LAYER_TITLES, LAYERS, TYPE_TITLES, TYPES
-from smgov_nlp.precode import (
+from smgov_nlp.review.store import Decision, DecisionStore
+from smgov_nlp.workflows.precode import (
     IDEA_COLUMNS,
     STATEMENT_COLUMNS,
     code_statements,
@@ -27,7 +28,6 @@ from smgov_nlp.precode import (
     run_precode,
     segment_files,
 )
-from smgov_nlp.store import Decision, DecisionStore
 
 EXAMPLES = REPO / "data" / "examples"
 TRANSCRIPTS = [EXAMPLES / "mesa1_notas.txt", EXAMPLES / "mesa2_notes.md", EXAMPLES / "mesa3_notas.docx"]

@@ -7,8 +7,8 @@ import pytest
 from openpyxl import load_workbook
 
 from smgov_nlp.labels import LAYER_TITLES, LAYERS, TYPE_TITLES
-from smgov_nlp.precode import IDEA_COLUMNS
-from smgov_nlp.report import idea_label, layered, to_html, to_markdown, to_xlsx, write_tables
+from smgov_nlp.workflows.precode import IDEA_COLUMNS
+from smgov_nlp.workflows.tables import idea_label, layered, to_html, to_markdown, to_xlsx, write_tables
 
 
 def ideas_frame(rows: list[tuple[str, str, int, str]]) -> pd.DataFrame:

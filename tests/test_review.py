@@ -9,10 +9,10 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-import smgov_nlp.review as review
+import smgov_nlp.review.session as review
 from smgov_nlp.errors import SmgovError
 from smgov_nlp.labels import LAYERS, TYPES
-from smgov_nlp.review import (
+from smgov_nlp.review.session import (
     ImportResult,
     ReviewApp,
     ReviewSummary,
@@ -22,7 +22,7 @@ from smgov_nlp.review import (
     nearest_examples,
     run_review,
 )
-from smgov_nlp.store import Decision, DecisionStore, text_hash
+from smgov_nlp.review.store import Decision, DecisionStore, text_hash
 
 S1 = "Uso de Facebook para avisos"
 S2 = "Falta de presupuesto para redes"

@@ -9,9 +9,9 @@ import pytest
 from conftest import REPO, FakeEmbedder
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from smgov_nlp import runtime
-from smgov_nlp.classify import StatementClassifier
-from smgov_nlp.encoders import encode
+from smgov_nlp.coding import runtime
+from smgov_nlp.coding.classifier import StatementClassifier
+from smgov_nlp.embeddings.backends import encode
 
 ODD_TEXTS = ["", "a", "  ", "Ñandú é ü   x\t\ty", "x" * 5000, "1 2 3 !!", "Robo de identidad", "identity theft",
              "Falta de capacitación; ¿quién modera?", "e-gobierno / e-government", "ÀÉÎÕÜ çñ ß ﬁ", "word " * 700]
@@ -53,7 +53,7 @@ def test_exported_heads_give_the_classifier_s_probabilities(labeled_table, tmp_p
 
 
 def test_lemmatised_lexical_block_is_exported_too(labeled_table, tmp_path):
-    from smgov_nlp.features import StatementFeatures
+    from smgov_nlp.coding.features import StatementFeatures
 
     texts = labeled_table["text"].tolist()
     vectors = FakeEmbedder().transform(texts + ODD_TEXTS)

@@ -10,9 +10,9 @@ from conftest import REPO
 from openpyxl import load_workbook
 
 from smgov_nlp.errors import SmgovError
-from smgov_nlp.io import read_table
+from smgov_nlp.io.readers import read_table
 from smgov_nlp.labels import LAYERS, TYPES
-from smgov_nlp.score import OUTPUT_COLUMNS, RUNNER_UP_COLUMNS, predict_statements, score_file
+from smgov_nlp.workflows.score import OUTPUT_COLUMNS, RUNNER_UP_COLUMNS, predict_statements, score_file
 
 pytestmark = pytest.mark.slow  # the real default model (USE), loaded once per session
 
@@ -222,7 +222,7 @@ def test_existing_output_replaced_when_the_run_succeeds(default_model, notes_csv
 
 
 def test_bad_input_fails_before_the_model_loads(tmp_path, monkeypatch):
-    import smgov_nlp.score as score_module
+    import smgov_nlp.workflows.score as score_module
 
     monkeypatch.setattr(score_module, "load_model", lambda *a: pytest.fail("the model should not load"))
     (tmp_path / "empty.csv").write_bytes(b"")

@@ -1,4 +1,4 @@
-"""Tests for smgov_nlp.segment: sections, preamble, items, sentences, groups and readers."""
+"""Tests for smgov_nlp.transcripts.segment: sections, preamble, items, sentences, groups and readers."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from smgov_nlp.errors import SmgovError
-from smgov_nlp.segment import Statement, section_type, segment_file, segment_text, split_sentences
+from smgov_nlp.transcripts.segment import Statement, section_type, segment_file, segment_text, split_sentences
 
 SPANISH_NOTES = """\
 Taller: Redes sociales en el gobierno

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 import smgov_nlp
-import smgov_nlp.store as store_module
+import smgov_nlp.review.store as store_module
 from smgov_nlp.errors import SmgovError
-from smgov_nlp.store import (
+from smgov_nlp.review.store import (
     COLUMNS,
     Decision,
     DecisionStore,

@@ -14,11 +14,11 @@ import pytest
 from conftest import LABELED
 from typer.testing import CliRunner
 
-from smgov_nlp.classify import PART_WEIGHTS
 from smgov_nlp.cli import app
+from smgov_nlp.coding.classifier import PART_WEIGHTS
 from smgov_nlp.errors import SmgovError
-from smgov_nlp.model import load_model
-from smgov_nlp.train import train_model
+from smgov_nlp.model.folder import load_model
+from smgov_nlp.model.train import train_model
 
 
 @pytest.mark.parametrize("spec", ["tfidf", "use+tfidf", "bert"])

@@ -23,8 +23,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from .errors import SmgovError
-from .labels import HEADS
+from smgov_nlp.errors import SmgovError
+from smgov_nlp.labels import HEADS
 
 COLUMNS = ["id", "text", "layer", "type", "lang", "group", "role", "origin", "style"]
 STYLES = {"paper_table": "table", "project_translation": "table", "paper_prose": "formal",

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from .errors import SmgovError
-from .io import atomic_path
-from .labels import check_label
-from .ties import source_datetime
+from smgov_nlp.errors import SmgovError
+from smgov_nlp.io.writers import atomic_path
+from smgov_nlp.labels import check_label
+from smgov_nlp.ties import source_datetime
 
 _SPACE = re.compile(r"\s+")
 

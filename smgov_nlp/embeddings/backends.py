@@ -1,6 +1,6 @@
 """Sentence-encoder backends without scikit-learn: load once, truncate, cache.
 
-This is what scoring needs at run time; :mod:`smgov_nlp.embed` wraps the same backends
+This is what scoring needs at run time; :mod:`smgov_nlp.embeddings.transformers` wraps the same backends
 as scikit-learn transformers for training and evaluation. Keeping scikit-learn (and the
 scipy it imports) out of this module keeps ``smgov score`` quick to start.
 
@@ -12,7 +12,7 @@ scipy it imports) out of this module keeps ``smgov score`` quick to start.
 - ``st:<folder or installed model package>``: a sentence-transformers model on disk.
 
 Statements longer than ``MAX_CHARS`` are truncated for embedding only. Vectors go
-through the on-disk cache of :mod:`smgov_nlp.cache` and are rounded to float16, so
+through the on-disk cache of :mod:`smgov_nlp.embeddings.cache` and are rounded to float16, so
 cached and fresh vectors are identical.
 """
 
@@ -25,8 +25,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .cache import EmbeddingCache, text_key
-from .errors import SmgovError
+from smgov_nlp.embeddings.cache import EmbeddingCache, text_key
+from smgov_nlp.errors import SmgovError
 
 MAX_CHARS = 2000
 DEFAULT_EMBEDDER = "use"
@@ -202,12 +202,12 @@ def encode(spec: str, texts: list[str], max_chars: int = MAX_CHARS) -> np.ndarra
     """Embed ``texts`` with a dense embedder name (``use``, ``e5``, ``st:…`` or a ``+`` of them, parts optionally
     weighted as ``e5*3``), cached.
 
-    Gives the same vectors as the matching :func:`smgov_nlp.embed.make_embedder` transformer.
+    Gives the same vectors as the matching :func:`smgov_nlp.embeddings.transformers.make_embedder` transformer.
     """
     parts = dense_parts(spec)
     if parts is None:
         raise SmgovError(f"embedder {spec!r} is not made of dense encoders ('use', 'e5', 'st:…')",
-                         "use smgov_nlp.embed.make_embedder for lexical embedders")
+                         "use smgov_nlp.embeddings.transformers.make_embedder for lexical embedders")
     blocks = []
     for part in parts:
         name, weight = split_weight(part)

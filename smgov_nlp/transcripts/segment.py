@@ -23,10 +23,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from .errors import SmgovError
-from .io import check_input, detect_encoding, read_table
-from .labels import TYPES
-from .lang import detect_lang
+from smgov_nlp.errors import SmgovError
+from smgov_nlp.io.readers import check_input, detect_encoding, read_table
+from smgov_nlp.labels import TYPES
+from smgov_nlp.lang import detect_lang
 
 logger = logging.getLogger(__name__)
 

@@ -13,11 +13,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .io import TableWriter, iter_table, require_column
-from .labels import HEADS
-from .lang import detect_lang
-from .model import Model, load_model
-from .ties import below, ranked_labels
+from smgov_nlp.io.readers import iter_table, require_column
+from smgov_nlp.io.writers import TableWriter
+from smgov_nlp.labels import HEADS
+from smgov_nlp.lang import detect_lang
+from smgov_nlp.model.folder import Model, load_model
+from smgov_nlp.ties import below, ranked_labels
 
 log = logging.getLogger(__name__)
 

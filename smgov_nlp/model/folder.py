@@ -23,11 +23,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import __version__
-from .errors import SmgovError
-from .io import atomic_open, atomic_path
-from .labels import HEADS
-from .ties import rounded
+from smgov_nlp import __version__
+from smgov_nlp.coding import runtime
+from smgov_nlp.errors import SmgovError
+from smgov_nlp.ideas.vectors import idea_vectors
+from smgov_nlp.io.writers import atomic_open, atomic_path
+from smgov_nlp.labels import HEADS
+from smgov_nlp.ties import rounded
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +63,7 @@ class Model:
 
     @property
     def classifier(self):
-        """The fitted :class:`~smgov_nlp.classify.StatementClassifier` (unpickled on first use)."""
+        """The fitted :class:`~smgov_nlp.coding.classifier.StatementClassifier` (unpickled on first use)."""
         if self._classifier is None and self.path is not None:
             self._classifier = _load_classifier(self.path)
         return self._classifier
@@ -102,8 +104,6 @@ class Model:
 
         ``blocked`` means statements are grouped within blocks (``--by``), so the type is not added.
         """
-        from .dedupe import idea_vectors
-
         space = self.idea_space
         if getattr(space, "embedder", None):  # the space has encoders of its own (see IdeaSpace)
             projected = space.transform(space.embed(texts))
@@ -135,8 +135,6 @@ class Model:
 
 def load_model(path: str | Path | None = None) -> Model:
     """Load a model folder (the shipped default when ``path`` is None)."""
-    from . import runtime
-
     folder = Path(path) if path is not None else default_model_dir()
     if not folder.is_dir():
         raise SmgovError(f"model folder {str(folder)!r} does not exist",
@@ -186,8 +184,6 @@ def save_model(model: Model, folder: str | Path, metrics: dict, card: str) -> Pa
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    from . import runtime
-
     with atomic_path(folder / "classifier.joblib") as tmp:
         joblib.dump(model.classifier, tmp, compress=3)
     arrays = runtime.export(model.classifier)

@@ -1,6 +1,6 @@
 """The scoring form of a trained classifier: plain numpy arrays, no scikit-learn.
 
-A fitted :class:`~smgov_nlp.classify.StatementClassifier` is a few linear heads over
+A fitted :class:`~smgov_nlp.coding.classifier.StatementClassifier` is a few linear heads over
 features it knows how to rebuild: the sentence embedding (re-encoded from the embedder's
 name), the optional cue block (its lexicon frozen into word lists at training time, so
 neither spaCy nor the lemma tables are loaded), and two fitted TF-IDF tables. ``smgov train`` exports
@@ -10,7 +10,7 @@ which would otherwise be most of ``smgov score``'s start-up time. A test checks 
 forms agree to 1e-6 on the shipped model.
 
 The TF-IDF tables repeat what scikit-learn's ``TfidfVectorizer.transform`` does for the
-settings :class:`~smgov_nlp.features.LexicalVectorizer` uses (lower-case, accents stripped
+settings :class:`~smgov_nlp.coding.features.LexicalVectorizer` uses (lower-case, accents stripped
 by NFKD, ``(?u)\\b\\w\\w+\\b`` word 1–2-grams or whitespace-padded ``char_wb`` 3–5-grams,
 sublinear tf × idf, L2 rows); :func:`export` refuses any other setting.
 """
@@ -24,8 +24,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .encoders import MAX_CHARS, as_texts, dense_parts, encode
-from .labels import HEADS
+from smgov_nlp.coding.lexicon import CueLexicon, cue_features, lemmatize
+from smgov_nlp.embeddings.backends import MAX_CHARS, as_texts, dense_parts, encode
+from smgov_nlp.labels import HEADS
 
 FILE = "heads.npz"
 FORMAT = 1
@@ -133,8 +134,6 @@ class RuntimeClassifier:
         texts = as_texts(texts)
         dense = self.embed(texts) if embeddings is None else np.asarray(embeddings, dtype=np.float32)
         if self.cue_weight > 0:
-            from .lexicon import cue_features
-
             dense = np.hstack([dense, cue_features(texts, self.max_chars, self.cue_lexicon) * np.float32(self.cue_weight)])
         logits = {head: dense.astype(np.float64) @ h.coef[:, : dense.shape[1]].T + h.intercept
                   for head, h in self.heads.items()}
@@ -151,8 +150,6 @@ class RuntimeClassifier:
 
     def _add_lexical(self, texts: list[str], offset: int, logits: dict[str, np.ndarray], start: int) -> None:
         """Add the lexical block's contribution (one sparse row per text) to ``logits`` in place."""
-        if self.lexical_lemmas:
-            from .lexicon import lemmatize
         rows, cols, vals = [], [], []
         for i, text in enumerate(texts):
             text = text[: self.max_chars]
@@ -245,8 +242,6 @@ def from_arrays(arrays) -> RuntimeClassifier:
                               float(arrays[f"{head}_temperature"])) for head in HEADS}
     lexicon = None
     if float(arrays["cue_weight"]) > 0:
-        from .lexicon import CueLexicon
-
         lexicon = CueLexicon.from_arrays(arrays)
     return RuntimeClassifier(str(arrays["embedder"]), int(arrays["max_chars"]), float(arrays["cue_weight"]),
                              float(arrays["lexical_weight"]), tables, heads, bool(arrays["lexical_lemmas"]), lexicon)

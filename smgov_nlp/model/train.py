@@ -9,14 +9,16 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import accuracy_score, f1_score
 
-from .classify import StatementClassifier
-from .dataset import corpus_hash, example_bank, load_corpus
-from .dedupe import DEFAULT_THRESHOLD, TYPE_WEIGHT, IdeaSpace, best_threshold, sweep_thresholds
-from .embed import make_embedder
-from .encoders import dense_parts
-from .errors import SmgovError
-from .labels import HEADS
-from .model import FORMAT_VERSION, Model, package_version, save_model
+from smgov_nlp.coding.classifier import StatementClassifier
+from smgov_nlp.embeddings.backends import dense_parts
+from smgov_nlp.embeddings.transformers import make_embedder
+from smgov_nlp.errors import SmgovError
+from smgov_nlp.ideas.grouping import DEFAULT_THRESHOLD, best_threshold, sweep_thresholds
+from smgov_nlp.ideas.space import IdeaSpace
+from smgov_nlp.ideas.vectors import TYPE_WEIGHT
+from smgov_nlp.labels import HEADS
+from smgov_nlp.model.corpus import corpus_hash, example_bank, load_corpus
+from smgov_nlp.model.folder import FORMAT_VERSION, Model, package_version, save_model
 
 log = logging.getLogger(__name__)
 

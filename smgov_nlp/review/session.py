@@ -36,11 +36,12 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Footer, Static
 
-from .errors import SmgovError
-from .io import atomic_path, read_table
-from .labels import LAYER_KEYS, LAYER_TITLES, LAYERS, TYPE_KEYS, TYPE_TITLES, TYPES, check_label
-from .lang import detect_lang
-from .store import Decision, DecisionStore, default_reviewer, text_hash, utc_now
+from smgov_nlp.errors import SmgovError
+from smgov_nlp.io.readers import read_table
+from smgov_nlp.io.writers import atomic_path
+from smgov_nlp.labels import LAYER_KEYS, LAYER_TITLES, LAYERS, TYPE_KEYS, TYPE_TITLES, TYPES, check_label
+from smgov_nlp.lang import detect_lang
+from smgov_nlp.review.store import Decision, DecisionStore, default_reviewer, text_hash, utc_now
 
 QUEUE_OPTIONAL: tuple[str, ...] = (
     "lang",

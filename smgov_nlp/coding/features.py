@@ -29,8 +29,7 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from .embed import DEFAULT_EMBEDDER, MAX_CHARS, _as_texts, make_embedder
-from .lexicon import (  # noqa: F401  (re-exported)
+from smgov_nlp.coding.lexicon import (  # noqa: F401  (re-exported)
     CUE_FEATURES,
     CUE_WORDS,
     cue_features,
@@ -39,6 +38,7 @@ from .lexicon import (  # noqa: F401  (re-exported)
     lemmatize,
     strip_accents,
 )
+from smgov_nlp.embeddings.transformers import DEFAULT_EMBEDDER, MAX_CHARS, _as_texts, make_embedder
 
 
 class LexicalVectorizer(TransformerMixin, BaseEstimator):

@@ -2,7 +2,7 @@
 
 Lemmas come from the ``lemma_lookup`` tables of ``spacy-lookups-data`` (the tables a blank
 spaCy pipeline's ``lookup`` lemmatizer uses), read as plain dicts, once per process; each
-word's lemma is memoised. The cue lexicon is described in :mod:`smgov_nlp.features`.
+word's lemma is memoised. The cue lexicon is described in :mod:`smgov_nlp.coding.features`.
 Nothing here imports scikit-learn, so scoring can use it without slowing start-up.
 """
 
@@ -15,9 +15,9 @@ from functools import lru_cache
 
 import numpy as np
 
-from .encoders import MAX_CHARS
-from .encoders import as_texts as _as_texts
-from .lang import detect_lang
+from smgov_nlp.embeddings.backends import MAX_CHARS
+from smgov_nlp.embeddings.backends import as_texts as _as_texts
+from smgov_nlp.lang import detect_lang
 
 _WORD = re.compile(r"[^\W\d_]+|\d+", re.UNICODE)
 _ES_INFINITIVE = re.compile(r"(?:ar|er|ir)$")

@@ -14,7 +14,7 @@
 ``__init__`` only stores parameters, so ``clone`` and ``set_params`` work; the
 model loads lazily on first use, once per process. Statements longer than
 ``max_chars`` (default 2,000 characters) are truncated for embedding only.
-Dense embeddings go through the on-disk cache of :mod:`smgov_nlp.cache`,
+Dense embeddings go through the on-disk cache of :mod:`smgov_nlp.embeddings.cache`,
 so re-scoring the same statements costs nothing; they are always rounded to
 float16, so cached and fresh vectors are identical.
 """
@@ -28,7 +28,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from .encoders import (  # noqa: F401  (re-exported: the public names of this module)
+from smgov_nlp.embeddings.backends import (  # noqa: F401  (re-exported: the public names of this module)
     _LOADED,
     DEFAULT_EMBEDDER,
     E5_DIM,
@@ -46,8 +46,8 @@ from .encoders import (  # noqa: F401  (re-exported: the public names of this mo
     st_encode,
     use_namespace,
 )
-from .encoders import as_texts as _as_texts
-from .errors import SmgovError
+from smgov_nlp.embeddings.backends import as_texts as _as_texts
+from smgov_nlp.errors import SmgovError
 
 log = logging.getLogger(__name__)
 
@@ -149,7 +149,7 @@ class SentenceTransformerEmbedder(DenseEmbedder):
 class TfidfEmbedder(TransformerMixin, BaseEstimator):
     """Lexical baseline: L2-normalised word (1-2) and character (3-5) n-gram TF-IDF.
 
-    The same vectorizer as the classifier's lexical block (:class:`smgov_nlp.features.LexicalVectorizer`).
+    The same vectorizer as the classifier's lexical block (:class:`smgov_nlp.coding.features.LexicalVectorizer`).
     """
 
     def __init__(self, max_features: int = 20000, max_chars: int = MAX_CHARS):
@@ -161,7 +161,7 @@ class TfidfEmbedder(TransformerMixin, BaseEstimator):
         return "tfidf"
 
     def fit(self, X, y=None):
-        from .features import LexicalVectorizer
+        from smgov_nlp.coding.features import LexicalVectorizer
 
         self.vectorizer_ = LexicalVectorizer(max_features=self.max_features, max_chars=self.max_chars).fit(X)
         self.n_features_in_ = 1

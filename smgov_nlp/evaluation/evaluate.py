@@ -45,13 +45,13 @@ from sklearn.dummy import DummyClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, classification_report, confusion_matrix, f1_score
 
-from . import __version__
-from .classify import StatementClassifier, align_columns, grouped_splits
-from .dataset import corpus_hash, load_corpus
-from .embed import available_cores, make_embedder
-from .errors import SmgovError
-from .io import atomic_open, atomic_path
-from .labels import HEADS
+from smgov_nlp import __version__
+from smgov_nlp.coding.classifier import StatementClassifier, align_columns, grouped_splits
+from smgov_nlp.embeddings.transformers import available_cores, make_embedder
+from smgov_nlp.errors import SmgovError
+from smgov_nlp.io.writers import atomic_open, atomic_path
+from smgov_nlp.labels import HEADS
+from smgov_nlp.model.corpus import corpus_hash, load_corpus
 
 log = logging.getLogger(__name__)
 
@@ -122,7 +122,7 @@ def run_evaluation(out_dir: Path, quick: bool = False, data_dir: Path = Path("da
     advance = progress or (lambda n: None)
     previous = _read_metrics(out_dir / "metrics.json")
 
-    from .model import load_model
+    from smgov_nlp.model.folder import load_model
 
     model = load_model(model_dir)
     corpus = load_corpus(data_dir)
@@ -324,7 +324,7 @@ def _st_unavailable() -> str | None:
     if importlib.util.find_spec("sentence_transformers") is None:
         return "sentence-transformers is not installed (pip install 'smgov-nlp[st]')"
     try:
-        from .embed import resolve_st_model
+        from smgov_nlp.embeddings.transformers import resolve_st_model
 
         resolve_st_model(ST_EMBEDDER[3:])
     except SmgovError as exc:
@@ -505,7 +505,7 @@ def _threshold_diagnostics(model: StatementClassifier, task: _Task, data: _Data)
     above the fitted threshold) for scored and auxiliary rows, and the auxiliary share above it.
     None when the classifier does not expose ``oof_`` aligned with its labelled rows.
     """
-    from .classify import choose_threshold
+    from smgov_nlp.coding.classifier import choose_threshold
 
     out: dict = {"thresholds": {}, "inner": {}}
     for head, classes in HEADS.items():
@@ -885,7 +885,7 @@ def _accuracy_at(curve: pd.DataFrame, coverage: float) -> float | None:
 # ================================================================================ duplicate ideas
 def _dedupe(model, paraphrase: dict[str, pd.DataFrame]) -> tuple[dict, dict]:
     """Pairwise scores at the shipped thresholds, within type (``--by type``) and without blocks; the sweeps."""
-    from .dedupe import group_ideas, pair_scores, sweep_thresholds
+    from smgov_nlp.ideas.grouping import group_ideas, pair_scores, sweep_thresholds
 
     settings = model.config.get("dedupe", {})
     out = {"threshold": model.dedupe_threshold(blocked=True), "threshold_no_by": model.dedupe_threshold(blocked=False),

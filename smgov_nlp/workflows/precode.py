@@ -16,16 +16,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .dedupe import check_lang, group_ideas
-from .errors import SmgovError
-from .io import write_table
-from .labels import HEADS, LAYERS
-from .model import Model, load_model
-from .report import write_tables
-from .score import predict_statements
-from .segment import segment_file
-from .store import DecisionStore, text_hash
-from .ties import below, rounded
+from smgov_nlp.errors import SmgovError
+from smgov_nlp.ideas.grouping import check_lang, group_ideas
+from smgov_nlp.io.writers import write_table
+from smgov_nlp.labels import HEADS, LAYERS
+from smgov_nlp.model.folder import Model, load_model
+from smgov_nlp.review.store import DecisionStore, text_hash
+from smgov_nlp.ties import below, rounded
+from smgov_nlp.transcripts.segment import segment_file
+from smgov_nlp.workflows.score import predict_statements
+from smgov_nlp.workflows.tables import write_tables
 
 log = logging.getLogger(__name__)
 

@@ -23,10 +23,10 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold, StratifiedGroupKFold
 from sklearn.utils.validation import check_is_fitted
 
-from .embed import DEFAULT_EMBEDDER, _as_texts
-from .features import CUE_FEATURES, StatementFeatures
-from .labels import HEADS
-from .runtime import align_columns, log_likelihood, softmax
+from smgov_nlp.coding.features import CUE_FEATURES, StatementFeatures
+from smgov_nlp.coding.runtime import align_columns, log_likelihood, softmax
+from smgov_nlp.embeddings.transformers import DEFAULT_EMBEDDER, _as_texts
+from smgov_nlp.labels import HEADS
 
 log = logging.getLogger(__name__)
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from .io import atomic_open, atomic_path
-from .labels import LAYER_TITLES, LAYERS, TYPE_TITLES, TYPES
-from .ties import source_datetime
+from smgov_nlp.io.writers import atomic_open, atomic_path
+from smgov_nlp.labels import LAYER_TITLES, LAYERS, TYPE_TITLES, TYPES
+from smgov_nlp.ties import source_datetime
 
 
 def idea_label(text: str, count: int) -> str:

@@ -1,0 +1,138 @@
+"""Duplicate ideas: group statements that say the same thing, across Spanish and English.
+
+Raw sentence-embedding cosine mixes up "identity theft" with "theft of information"
+and "no strategy" (a risk) with "define a strategy". Two things fix most of that:
+
+1. :class:`IdeaSpace`, a linear metric learned on the labeled corpus, where every idea
+   comes with its Spanish version and several paraphrases: linear discriminant analysis
+   with the idea as the class projects the embedding onto the directions that separate
+   ideas, not languages or wording.
+2. Without ``--by type``, the statement's type (its calibrated probabilities from the
+   classifier) joins the vector, so a risk and a strategy about the same topic stay apart.
+   Within a type block it is left out: there it only adds noise.
+
+The similarity used everywhere is the cosine in that space, in [0, 1] once clipped;
+``threshold`` is the average-linkage cut: a group's members are on average at least that
+similar. Up to ``EXACT_LIMIT`` statements per block the clustering is exact; above it a
+k-nearest-neighbour graph from faiss (inverted-file index) feeds a sparse average linkage,
+so no n×n matrix is built. Statements are clustered in a canonical order (by text), so each
+gets the same idea whatever the input order, and similarities are rounded before any
+comparison, with ties broken by content (see :mod:`smgov_nlp.ties`), so float noise from
+another CPU, batch shape or thread count never changes a grouping or an idea's label.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from smgov_nlp.errors import SmgovError
+from smgov_nlp.ideas.linkage import EXACT_LIMIT, cluster_vectors
+from smgov_nlp.lang import detect_lang
+from smgov_nlp.review.store import normalize_text
+from smgov_nlp.ties import majority_lang, pick_representative
+
+DEFAULT_THRESHOLD = 0.5
+
+
+LANG_CHOICES = ("auto", "es", "en")
+
+
+def check_lang(lang: str) -> None:
+    """Refuse a ``--lang`` that is not ``auto``, ``es`` or ``en``."""
+    if lang not in LANG_CHOICES:
+        raise SmgovError(f"--lang must be one of {', '.join(LANG_CHOICES)}, found {lang!r}",
+                         "pass --lang es for Spanish tables, --lang en for English, or leave it out (auto)")
+
+
+def group_ideas(texts: Sequence[str], vectors: np.ndarray, threshold: float = DEFAULT_THRESHOLD,
+                blocks: Sequence[str] | None = None, exact_limit: int = EXACT_LIMIT,
+                langs: Sequence[str] | None = None, lang: str = "auto") -> pd.DataFrame:
+    """Assign every statement an idea: ``idea_id``, ``idea_size`` and ``idea_text`` (the representative).
+
+    ``blocks`` keeps statements apart unless they share a block value (``--by``). Identical
+    texts (after normalisation) always share an idea. Blank statements get no idea.
+
+    The representative is taken from the members in ``lang`` (``es`` or ``en``) when the idea
+    has any; ``auto`` takes the language most of its statements use (Spanish on a tie).
+    ``langs`` gives each statement's language (detected when not given). Among those members
+    the one closest to the idea's centre wins, ties broken by content
+    (:func:`smgov_nlp.ties.pick_representative`).
+    """
+    if lang not in LANG_CHOICES:
+        raise ValueError(f"lang must be one of {LANG_CHOICES}, found {lang!r}")
+    texts = ["" if t is None else str(t) for t in texts]
+    n = len(texts)
+    blocks = [""] * n if blocks is None else ["" if b is None else str(b) for b in blocks]
+    keys = [normalize_text(t) for t in texts]
+    frame = pd.DataFrame({"key": keys, "text": texts, "block": blocks, "row": np.arange(n)})
+    frame = frame[frame["key"] != ""]
+    # one representative row per distinct (block, normalised text), in canonical order
+    unique = frame.sort_values(["block", "key", "text", "row"]).drop_duplicates(["block", "key"])
+    clusters: list[tuple[str, np.ndarray]] = []  # (block, rows of the distinct texts in the cluster)
+    for block, part in unique.groupby("block", sort=True):
+        rows = part["row"].to_numpy()
+        labels = cluster_vectors(vectors[rows], threshold, exact_limit)
+        clusters.extend((block, rows[labels == label]) for label in range(labels.max() + 1))
+    member_of = frame.groupby(["block", "key"])["row"].apply(list).to_dict()
+    row_langs = {}  # only the rows that stand for a distinct text need a language
+    if langs is None:
+        row_langs = {r: detect_lang(texts[r]) for r in unique["row"]}
+    records = []
+    for block, reps in clusters:
+        groups = [member_of[(block, keys[rep])] for rep in reps]
+        members = [r for group in groups for r in group]
+        if langs is None:
+            rep_langs = [row_langs[r] for r in reps]
+            member_langs = [lg for rep, group in zip(rep_langs, groups) for lg in [rep] * len(group)]
+        else:
+            rep_langs = [str(langs[r]) for r in reps]
+            member_langs = [str(langs[r]) for r in members]
+        chosen = majority_lang(member_langs) if lang == "auto" else lang
+        centre = vectors[reps].mean(axis=0)
+        best = pick_representative(vectors[reps] @ centre, rep_langs, [len(g) for g in groups],
+                                   [keys[r] for r in reps], [texts[r] for r in reps], chosen)
+        records.append((block, members, texts[reps[best]]))
+    records.sort(key=lambda r: (-len(r[1]), r[0], normalize_text(r[2]), r[2]))
+    idea_id = np.full(n, "", dtype=object)
+    idea_size = np.zeros(n, dtype=int)
+    idea_text = np.full(n, "", dtype=object)
+    width = max(4, len(str(len(records))))
+    for number, (_, members, representative) in enumerate(records, start=1):
+        idea_id[members] = f"I{number:0{width}d}"
+        idea_size[members] = len(members)
+        idea_text[members] = representative
+    return pd.DataFrame({"idea_id": idea_id, "idea_size": idea_size, "idea_text": idea_text})
+
+
+def pair_scores(gold: Sequence, predicted: Sequence) -> dict[str, float]:
+    """Pairwise precision, recall and F1 over all statement pairs, and the adjusted Rand index."""
+    from sklearn.metrics import adjusted_rand_score
+    from sklearn.metrics.cluster import pair_confusion_matrix
+
+    (tn, fp), (fn, tp) = pair_confusion_matrix(np.asarray(gold), np.asarray(predicted))
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"pair_precision": float(precision), "pair_recall": float(recall), "pair_f1": float(f1),
+            "ari": float(adjusted_rand_score(gold, predicted))}
+
+
+def sweep_thresholds(texts: Sequence[str], vectors: np.ndarray, gold: Sequence, blocks: Sequence[str] | None = None,
+                     grid: Sequence[float] | None = None) -> pd.DataFrame:
+    """Pairwise scores of :func:`group_ideas` at each threshold of ``grid`` (one row per threshold)."""
+    grid = np.round(np.arange(0.20, 0.905, 0.025), 3) if grid is None else grid
+    rows = []
+    for threshold in grid:
+        ideas = group_ideas(texts, vectors, float(threshold), blocks=blocks)
+        rows.append({"threshold": float(threshold), **pair_scores(gold, ideas["idea_id"])})
+    return pd.DataFrame(rows)
+
+
+def best_threshold(sweep: pd.DataFrame) -> float:
+    """The threshold with the highest pairwise F1 (the middle of a tied plateau)."""
+    best = sweep["pair_f1"].max()
+    tied = sweep.loc[np.isclose(sweep["pair_f1"], best), "threshold"].to_numpy()
+    return float(tied[len(tied) // 2])

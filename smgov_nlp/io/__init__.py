@@ -1,0 +1,1 @@
+"""Reading inputs (:mod:`.readers`) and writing outputs atomically (:mod:`.writers`)."""
