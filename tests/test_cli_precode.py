@@ -25,7 +25,8 @@ from smgov_nlp.errors import SmgovError
 from smgov_nlp.labels import LAYERS
 from smgov_nlp.model.folder import default_model_dir
 from smgov_nlp.review.store import COLUMNS as STORE_COLUMNS
-from smgov_nlp.review.store import Decision, DecisionStore, text_hash
+from smgov_nlp.review.store import Decision, DecisionStore
+from smgov_nlp.text import text_hash
 from smgov_nlp.workflows.score import predict_statements
 
 SMGOV = Path(sys.executable).parent / "smgov"

@@ -12,7 +12,7 @@ from smgov_nlp.errors import SmgovError
 from smgov_nlp.labels import LAYERS, TYPES
 from smgov_nlp.model.corpus import COLUMNS, REVIEWED, corpus_hash, example_bank, load_corpus, load_reviewed
 from smgov_nlp.review.store import COLUMNS as STORE_COLUMNS
-from smgov_nlp.review.store import text_hash
+from smgov_nlp.text import text_hash
 
 SEED = REPO.parent / "shared" / "seeds" / "000_e5fa613599e5cf33.txt"
 N_ADDITIONS = len(pd.read_csv(LABELED / "additions.csv"))

@@ -8,7 +8,8 @@ import scipy.sparse as sp
 from sklearn.base import clone
 
 from smgov_nlp.coding import features as F
-from smgov_nlp.coding.features import CUE_FEATURES, StatementFeatures, cue_features, lemmatize, strip_accents
+from smgov_nlp.coding.features import CUE_FEATURES, StatementFeatures, cue_features, lemmatize
+from smgov_nlp.text import strip_accents
 
 TEXTS = [
     "Falta de capacitación del personal en el uso de redes sociales",

@@ -22,7 +22,8 @@ from smgov_nlp.review.session import (
     nearest_examples,
     run_review,
 )
-from smgov_nlp.review.store import Decision, DecisionStore, text_hash
+from smgov_nlp.review.store import Decision, DecisionStore
+from smgov_nlp.text import text_hash
 
 S1 = "Uso de Facebook para avisos"
 S2 = "Falta de presupuesto para redes"

@@ -18,9 +18,8 @@ from smgov_nlp.review.store import (
     default_data_dir,
     default_reviewer,
     load_reviewed_examples,
-    normalize_text,
-    text_hash,
 )
+from smgov_nlp.text import normalize_text, text_hash
 
 HEADER = "text_hash,text,lang,layer,type,reviewer,reviewed_at,model_version,suggested_layer,suggested_type,via"
 

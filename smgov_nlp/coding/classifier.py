@@ -14,7 +14,6 @@ For every prediction the nearest hand-coded examples are returned as its reason.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -25,22 +24,10 @@ from sklearn.utils.validation import check_is_fitted
 
 from smgov_nlp.coding.features import CUE_FEATURES, StatementFeatures
 from smgov_nlp.coding.runtime import align_columns, log_likelihood, softmax
-from smgov_nlp.embeddings.transformers import DEFAULT_EMBEDDER, _as_texts
+from smgov_nlp.embeddings.transformers import DEFAULT_EMBEDDER, as_texts
 from smgov_nlp.labels import HEADS
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Prediction:
-    """Per-head labels and confidences for a batch, aligned with the input statements."""
-
-    labels: dict[str, np.ndarray]
-    confidence: dict[str, np.ndarray]
-    runner_up: dict[str, np.ndarray]
-    runner_up_confidence: dict[str, np.ndarray]
-    needs_review: np.ndarray
-    neighbours: np.ndarray  # (n, k) indices into the example bank
 
 
 def choose_threshold(confidence: np.ndarray, correct: np.ndarray, target_accuracy: float, min_support: int = 10) -> float:
@@ -249,7 +236,7 @@ class StatementClassifier(BaseEstimator):
         serve (formal prose). When given, the ``"auto"`` choices maximise the mean of the
         out-of-fold log-likelihood on the calibration rows and on these rows, so a choice that
         fits terse table items at the expense of long formal statements is not taken."""
-        texts = _as_texts(X)
+        texts = as_texts(X)
         calibration_mask = (np.ones(len(texts), dtype=bool) if calibration_mask is None
                             else np.asarray(calibration_mask, dtype=bool))
         selection_mask = (np.zeros(len(texts), dtype=bool) if selection_mask is None
@@ -343,7 +330,7 @@ class StatementClassifier(BaseEstimator):
     def predict_proba(self, X, embeddings: np.ndarray | None = None) -> dict[str, np.ndarray]:
         """Calibrated probabilities per head, columns in the order of ``labels.HEADS``."""
         check_is_fitted(self, "heads_")
-        features = self.features_.transform(_as_texts(X), embeddings=embeddings)
+        features = self.features_.transform(as_texts(X), embeddings=embeddings)
         return {head: align_columns(model.predict_proba(features), model.classes_, HEADS[head])
                 for head, model in self.heads_.items()}
 

@@ -38,7 +38,7 @@ from smgov_nlp.coding.lexicon import (  # noqa: F401  (re-exported)
     lemmatize,
     strip_accents,
 )
-from smgov_nlp.embeddings.transformers import DEFAULT_EMBEDDER, MAX_CHARS, _as_texts, make_embedder
+from smgov_nlp.embeddings.transformers import DEFAULT_EMBEDDER, MAX_CHARS, as_texts, make_embedder
 
 
 class LexicalVectorizer(TransformerMixin, BaseEstimator):
@@ -59,7 +59,7 @@ class LexicalVectorizer(TransformerMixin, BaseEstimator):
     def fit(self, X, y=None):
         from sklearn.feature_extraction.text import TfidfVectorizer
 
-        texts = [t[: self.max_chars] for t in _as_texts(X)]
+        texts = [t[: self.max_chars] for t in as_texts(X)]
         self.word_ = TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True, strip_accents="unicode",
                                      min_df=1, max_features=self.max_features).fit(self._word_texts(texts))
         self.char_ = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True,
@@ -71,7 +71,7 @@ class LexicalVectorizer(TransformerMixin, BaseEstimator):
         check_is_fitted(self, "word_")
         from sklearn.preprocessing import normalize
 
-        texts = [t[: self.max_chars] for t in _as_texts(X)]
+        texts = [t[: self.max_chars] for t in as_texts(X)]
         block = sp.hstack([self.word_.transform(self._word_texts(texts)), self.char_.transform(texts)]).tocsr()
         return normalize(block)
 
@@ -97,7 +97,7 @@ class StatementFeatures(TransformerMixin, BaseEstimator):
         self.max_chars = max_chars
 
     def fit(self, X, y=None, embeddings: np.ndarray | None = None):
-        texts = _as_texts(X)
+        texts = as_texts(X)
         self.embedder_ = make_embedder(self.embedder, max_chars=self.max_chars).fit(texts)
         self.lexical_ = None
         self.cue_lexicon_ = default_cue_lexicon() if self.cue_weight > 0 else None
@@ -109,12 +109,12 @@ class StatementFeatures(TransformerMixin, BaseEstimator):
     def embed(self, X) -> np.ndarray:
         """The dense embedding block only (what nearest-example search uses)."""
         check_is_fitted(self, "embedder_")
-        out = self.embedder_.transform(_as_texts(X))
+        out = self.embedder_.transform(as_texts(X))
         return np.asarray(out.toarray() if sp.issparse(out) else out, dtype=np.float32)
 
     def transform(self, X, embeddings: np.ndarray | None = None):
         check_is_fitted(self, "embedder_")
-        texts = _as_texts(X)
+        texts = as_texts(X)
         dense = self.embed(texts) if embeddings is None else np.asarray(embeddings, dtype=np.float32)
         blocks = [dense]
         if self.cue_weight > 0:

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import re
 import threading
-import unicodedata
 from functools import lru_cache
 
 import numpy as np
 
 from smgov_nlp.embeddings.backends import MAX_CHARS
-from smgov_nlp.embeddings.backends import as_texts as _as_texts
 from smgov_nlp.lang import detect_lang
+from smgov_nlp.text import as_texts, strip_accents
 
 _WORD = re.compile(r"[^\W\d_]+|\d+", re.UNICODE)
 _ES_INFINITIVE = re.compile(r"(?:ar|er|ir)$")
@@ -45,11 +44,6 @@ CUE_WORDS: dict[str, str] = {
 CUE_FEATURES: tuple[str, ...] = tuple(
     f"{kind}_{where}" for kind in CUE_WORDS for where in ("any", "first")
 ) + ("first_es_infinitive", "first_en_base_form")
-
-
-def strip_accents(text: str) -> str:
-    """``text`` without combining marks (``"regulación"`` → ``"regulacion"``)."""
-    return "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
 
 
 _CUE_SETS = {kind: frozenset(strip_accents(w) for w in words.split()) for kind, words in CUE_WORDS.items()}
@@ -153,7 +147,7 @@ def cue_features(texts, max_chars: int = MAX_CHARS, lexicon: CueLexicon | None =
     and the first word is its own English lemma and does not end in "s") uses the English table.
     """
     lexicon = lexicon or default_cue_lexicon()
-    texts = _as_texts(texts)
+    texts = as_texts(texts)
     out = np.zeros((len(texts), len(CUE_FEATURES)), dtype=np.float32)
     for i, text in enumerate(texts):
         text = text[:max_chars]

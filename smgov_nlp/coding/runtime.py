@@ -18,29 +18,21 @@ sublinear tf × idf, L2 rows); :func:`export` refuses any other setting.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from smgov_nlp.coding.lexicon import CueLexicon, cue_features, lemmatize
-from smgov_nlp.embeddings.backends import MAX_CHARS, as_texts, dense_parts, encode
+from smgov_nlp.embeddings.backends import MAX_CHARS, dense_parts, encode
 from smgov_nlp.labels import HEADS
+from smgov_nlp.text import as_texts, strip_accents
 
 FILE = "heads.npz"
 FORMAT = 1
 _TOKEN = re.compile(r"(?u)\b\w\w+\b")
 _SPACES = re.compile(r"\s\s+")
 _BATCH = 1000
-
-
-def _strip_accents(text: str) -> str:
-    try:
-        text.encode("ascii")
-        return text
-    except UnicodeEncodeError:
-        return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
 @dataclass
@@ -74,7 +66,7 @@ class TfidfTable:
 
     def _columns(self, text: str) -> np.ndarray:
         """Vocabulary columns of every n-gram of ``text`` that is in the vocabulary, repeats included."""
-        text = _strip_accents(text.lower())
+        text = strip_accents(text.lower())
         index = self.index
         if self.analyzer == "word":
             return np.fromiter((j for j in map(index.get, self._word_ngrams(_TOKEN.findall(text))) if j is not None),

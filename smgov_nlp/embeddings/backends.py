@@ -41,15 +41,6 @@ def available_cores() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def as_texts(X) -> list[str]:
-    """Statements as a list of strings (missing values become ``""``)."""
-    if isinstance(X, str):
-        raise TypeError("expected a list of statements, found a single string; wrap it in a list")
-    if hasattr(X, "iloc") and getattr(X, "ndim", 1) == 2:
-        X = X.iloc[:, 0]
-    return ["" if t is None or (isinstance(t, float) and t != t) else str(t) for t in X]
-
-
 def load_use(threads: int | None = None):
     """The USE v3 model, loaded once per process and thread count."""
     threads = threads or available_cores()

@@ -46,8 +46,8 @@ from smgov_nlp.embeddings.backends import (  # noqa: F401  (re-exported: the pub
     st_encode,
     use_namespace,
 )
-from smgov_nlp.embeddings.backends import as_texts as _as_texts
 from smgov_nlp.errors import SmgovError
+from smgov_nlp.text import as_texts
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +63,7 @@ class DenseEmbedder(TransformerMixin, BaseEstimator):
         return self
 
     def transform(self, X) -> np.ndarray:
-        return encode_cached(_as_texts(X), self._encode, self.cache_namespace, lambda: self.dim,
+        return encode_cached(as_texts(X), self._encode, self.cache_namespace, lambda: self.dim,
                              self.max_chars, self.cache)
 
     def __sklearn_tags__(self):
@@ -199,14 +199,14 @@ class ConcatEmbedder(TransformerMixin, BaseEstimator):
     def fit(self, X, y=None):
         from sklearn.base import clone
 
-        texts = _as_texts(X)
+        texts = as_texts(X)
         self.embedders_ = [clone(e).fit(texts) for e in self.embedders]
         self.n_features_in_ = 1
         return self
 
     def transform(self, X) -> np.ndarray:
         check_is_fitted(self, "embedders_")
-        texts = _as_texts(X)
+        texts = as_texts(X)
         parts = [e.transform(texts) for e in self.embedders_]
         dense = [np.asarray(p.toarray() if hasattr(p, "toarray") else p, dtype=np.float32) for p in parts]
         return np.hstack([d if w == 1.0 else d * np.float32(w) for d, w in zip(dense, self._weights())])

@@ -31,13 +31,19 @@ import pandas as pd
 from smgov_nlp.errors import SmgovError
 from smgov_nlp.ideas.linkage import EXACT_LIMIT, cluster_vectors
 from smgov_nlp.lang import detect_lang
-from smgov_nlp.review.store import normalize_text
+from smgov_nlp.text import normalize_text
 from smgov_nlp.ties import majority_lang, pick_representative
 
 DEFAULT_THRESHOLD = 0.5
 
 
 LANG_CHOICES = ("auto", "es", "en")
+
+
+def check_threshold(threshold: float | None, hint: str) -> None:
+    """Refuse a ``--threshold`` that is not a cosine similarity in [0, 1] (``None`` means the tuned default)."""
+    if threshold is not None and not 0.0 <= threshold <= 1.0:
+        raise SmgovError(f"--threshold must be a cosine similarity in [0, 1], found {threshold}", hint)
 
 
 def check_lang(lang: str) -> None:

@@ -21,6 +21,17 @@ OUTPUT_FORMATS = (".csv", ".xlsx", ".jsonl")
 XLSX_MAX_ROWS = 1_048_575  # one row is the header
 
 
+def looks_like_formula(value) -> bool:
+    """A string a spreadsheet would take for a formula; every xlsx this package writes keeps it as text."""
+    return isinstance(value, str) and value.startswith("=")
+
+
+def keep_text(cell) -> None:
+    """Make an openpyxl ``cell`` whose string starts with '=' a text cell, never a formula."""
+    if looks_like_formula(cell.value):
+        cell.data_type = "s"
+
+
 @contextlib.contextmanager
 def atomic_path(target: str | Path) -> Iterator[Path]:
     """Yield a temporary path beside ``target``; move it onto ``target`` only on success."""
@@ -110,7 +121,7 @@ class TableWriter:
 
     def _xlsx_cell(self, value):
         """Strings are always text in the sheet: a statement starting with '=' is not a formula."""
-        if isinstance(value, str) and value.startswith("="):
+        if looks_like_formula(value):
             from openpyxl.cell import WriteOnlyCell
 
             cell = WriteOnlyCell(self._sheet, value=value)

@@ -38,10 +38,11 @@ from textual.widgets import Footer, Static
 
 from smgov_nlp.errors import SmgovError
 from smgov_nlp.io.readers import read_table
-from smgov_nlp.io.writers import atomic_path
+from smgov_nlp.io.writers import atomic_path, keep_text
 from smgov_nlp.labels import LAYER_KEYS, LAYER_TITLES, LAYERS, TYPE_KEYS, TYPE_TITLES, TYPES, check_label
 from smgov_nlp.lang import detect_lang
-from smgov_nlp.review.store import Decision, DecisionStore, default_reviewer, text_hash, utc_now
+from smgov_nlp.review.store import Decision, DecisionStore, default_reviewer, utc_now
+from smgov_nlp.text import text_hash
 
 QUEUE_OPTIONAL: tuple[str, ...] = (
     "lang",
@@ -521,8 +522,7 @@ def export_review_xlsx(queue_path: str | Path, out_path: str | Path, data_dir: P
     last = len(queue) + 1
     for cells in sheet.iter_rows(min_row=2, max_row=last):
         for cell in cells:
-            if cell.data_type == "f":  # a statement starting with '=' is text, not a formula
-                cell.data_type = "s"
+            keep_text(cell)  # a statement starting with '=' is text, not a formula
             cell.alignment = Alignment(vertical="top", wrap_text=cell.column_letter in ("B", "I"))
     widths = {"text_hash": 12, "text": 70, "lang": 6, "suggested_layer": 30, "suggested_type": 15,
               "confidence": 11, "layer": 34, "type": 12, "note": 30, "model_version": 14}

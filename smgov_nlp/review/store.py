@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import csv
-import hashlib
 import os
-import re
-import unicodedata
 from dataclasses import dataclass, replace
 from io import TextIOWrapper
 from pathlib import Path
@@ -16,20 +13,8 @@ import pandas as pd
 from smgov_nlp.errors import SmgovError
 from smgov_nlp.io.writers import atomic_path
 from smgov_nlp.labels import check_label
+from smgov_nlp.text import text_hash
 from smgov_nlp.ties import source_datetime
-
-_SPACE = re.compile(r"\s+")
-
-
-def normalize_text(text: str) -> str:
-    """NFC-normalise, collapse whitespace and casefold: the form statements are matched in."""
-    return _SPACE.sub(" ", unicodedata.normalize("NFC", text or "")).strip().casefold()
-
-
-def text_hash(text: str) -> str:
-    """SHA-256 hex digest of :func:`normalize_text`; review, import and precode all match on it."""
-    return hashlib.sha256(normalize_text(text).encode("utf-8")).hexdigest()
-
 
 _hash_of = text_hash  # Decision.new has a parameter called text_hash
 

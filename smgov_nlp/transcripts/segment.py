@@ -16,7 +16,6 @@ from __future__ import annotations
 import bisect
 import logging
 import re
-import unicodedata
 import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
@@ -27,6 +26,7 @@ from smgov_nlp.errors import SmgovError
 from smgov_nlp.io.readers import check_input, detect_encoding, read_table
 from smgov_nlp.labels import TYPES
 from smgov_nlp.lang import detect_lang
+from smgov_nlp.text import strip_accents
 
 logger = logging.getLogger(__name__)
 
@@ -195,8 +195,7 @@ class _Item:
 
 def _fold(text: str) -> str:
     """Accent-free, case-folded text with punctuation turned into single spaces."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+    plain = strip_accents(text).casefold()
     return " ".join(re.sub(r"[^\w]+|_", " ", plain).split())
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from smgov_nlp.errors import SmgovError
-from smgov_nlp.ideas.grouping import check_lang, group_ideas
+from smgov_nlp.ideas.grouping import check_lang, check_threshold, group_ideas
 from smgov_nlp.io.readers import read_table, require_column
 from smgov_nlp.io.writers import write_table
 from smgov_nlp.lang import detect_lang
@@ -28,9 +28,8 @@ def cluster_file(input_path, out_path, model, text_col: str = "text", by: str | 
     if by is not None and by not in frame.columns:
         raise SmgovError(f"--by column {by!r} is not in {getattr(input_path, 'name', input_path)}, "
                          f"found {[str(c) for c in frame.columns]}", "pass --by with one of those columns, or leave it out")
-    if threshold is not None and not 0.0 <= threshold <= 1.0:
-        raise SmgovError(f"--threshold must be a cosine similarity in [0, 1], found {threshold}",
-                         f"try the tuned default {model.dedupe_threshold(by is not None):.3f}")
+    if threshold is not None:
+        check_threshold(threshold, f"try the tuned default {model.dedupe_threshold(by is not None):.3f}")
     check_lang(lang)
     texts = frame[text_col].tolist()
     filled = [i for i, t in enumerate(texts) if str(t).strip()]

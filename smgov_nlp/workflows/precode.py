@@ -17,11 +17,12 @@ import numpy as np
 import pandas as pd
 
 from smgov_nlp.errors import SmgovError
-from smgov_nlp.ideas.grouping import check_lang, group_ideas
+from smgov_nlp.ideas.grouping import check_lang, check_threshold, group_ideas
 from smgov_nlp.io.writers import write_table
 from smgov_nlp.labels import HEADS, LAYERS
 from smgov_nlp.model.folder import Model, load_model
-from smgov_nlp.review.store import DecisionStore, text_hash
+from smgov_nlp.review.store import DecisionStore
+from smgov_nlp.text import text_hash
 from smgov_nlp.ties import below, rounded
 from smgov_nlp.transcripts.segment import segment_file
 from smgov_nlp.workflows.score import predict_statements
@@ -125,9 +126,7 @@ def run_precode(paths: Sequence[str | Path], out_dir: str | Path, model_dir: str
                 progress: Callable[[str], None] | None = None, lang: str = "auto") -> dict:
     """Run the whole job and write every output into ``out_dir``; returns a short summary."""
     out_dir = Path(out_dir)
-    if threshold is not None and not 0.0 <= threshold <= 1.0:
-        raise SmgovError(f"--threshold must be a cosine similarity in [0, 1], found {threshold}",
-                         "leave it out to use the tuned default")
+    check_threshold(threshold, "leave it out to use the tuned default")
     check_lang(lang)
     statements = segment_files(paths)
     model = load_model(model_dir)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from smgov_nlp.io.writers import atomic_open, atomic_path
+from smgov_nlp.io.writers import atomic_open, atomic_path, keep_text
 from smgov_nlp.labels import LAYER_TITLES, LAYERS, TYPE_TITLES, TYPES
 from smgov_nlp.ties import source_datetime
 
@@ -88,8 +88,7 @@ def to_xlsx(ideas: pd.DataFrame, path: Path) -> None:
     for sheet in book.worksheets:  # statements that start with '=' stay text, never formulas
         for row in sheet.iter_rows(min_row=2):
             for cell in row:
-                if isinstance(cell.value, str) and cell.value.startswith("="):
-                    cell.data_type = "s"
+                keep_text(cell)
     if os.environ.get("SOURCE_DATE_EPOCH"):  # reproducible document properties
         stamp = source_datetime().replace(tzinfo=None)
         book.properties.created = book.properties.modified = stamp
