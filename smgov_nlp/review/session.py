@@ -41,7 +41,8 @@ from smgov_nlp.io.readers import read_table
 from smgov_nlp.io.writers import atomic_path, keep_text
 from smgov_nlp.labels import LAYER_KEYS, LAYER_TITLES, LAYERS, TYPE_KEYS, TYPE_TITLES, TYPES, check_label
 from smgov_nlp.lang import detect_lang
-from smgov_nlp.review.store import Decision, DecisionStore, default_reviewer, utc_now
+from smgov_nlp.review.decision import Decision, default_reviewer, utc_now
+from smgov_nlp.review.store import DecisionStore
 from smgov_nlp.text import text_hash
 
 QUEUE_OPTIONAL: tuple[str, ...] = (
@@ -405,7 +406,7 @@ class ReviewApp(App[ReviewSummary]):
             via="tui",
         )
         try:
-            previous = self.store.latest().get(decision.text_hash)
+            previous = self.store.get(decision.text_hash)  # reads only rows appended since the last save
             self.store.append([decision])
         except (SmgovError, OSError) as exc:
             self._fail(exc)
@@ -589,7 +590,7 @@ def import_review_xlsx(
 ) -> ImportResult:
     """Read the choices made in a sheet from :func:`export_review_xlsx` into the store (``via='xlsx'``).
 
-    Valid rows are appended in one atomic write; invalid rows are reported by their
+    Valid rows are appended to the store in one write; invalid rows are reported by their
     Excel row number and left out. Blank rows, and rows whose layer and type were both
     cleared, are skipped. The ``note`` column is not stored.
     """
