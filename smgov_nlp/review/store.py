@@ -79,6 +79,7 @@ class DecisionStore:
                 fh.write(_csv_lines([COLUMNS]) + rows)
                 fh.flush()
                 os.fsync(fh.fileno())
+            self._boundary = (_file_key(self.path), self.path.stat().st_size)
             return
         start = self._line_start()
         with open(self.path, "ab") as fh:
@@ -146,7 +147,7 @@ class DecisionStore:
         rows = []
         number = before
         for fields in csv.reader(io.StringIO(data.decode("utf-8", errors="surrogateescape"), newline="")):
-            if not any(field.strip() for field in fields):
+            if len(fields) <= 1 and not "".join(fields).strip():
                 continue  # a blank line
             number += 1
             if len(fields) != len(COLUMNS):
