@@ -206,7 +206,7 @@ def review_cli(
     quiet: Quiet = False,
 ) -> None:
     """Review low-confidence suggestions in the terminal, or round-trip them through a spreadsheet."""
-    from smgov_nlp.review import session as review
+    from smgov_nlp.review import xlsx as review
 
     if import_ is not None:
         result = review.import_review_xlsx(import_, data_dir=data, reviewer=reviewer)
@@ -221,6 +221,7 @@ def review_cli(
         rows = review.export_review_xlsx(queue, export, data_dir=data)
         say(f"wrote {rows} statements to {export}; edit layer/type there, then run smgov review --import {export}")
         return
+    from smgov_nlp.review import tui as review  # the terminal review: the only path that loads textual
     summary = review.run_review(queue, data_dir=data, reviewer=reviewer)
     if summary.nothing_to_review:
         typer.echo("nothing to review" + (f" ({summary.already_decided} already decided)" if summary.already_decided else ""))

@@ -12,6 +12,7 @@ from smgov_nlp.errors import SmgovError
 from smgov_nlp.labels import LAYERS, TYPES
 from smgov_nlp.model.corpus import COLUMNS, REVIEWED, corpus_hash, example_bank, load_corpus, load_reviewed
 from smgov_nlp.review.store import COLUMNS as STORE_COLUMNS
+from smgov_nlp.review.store import DecisionStore
 from smgov_nlp.text import text_hash
 
 SEED = REPO.parent / "shared" / "seeds" / "000_e5fa613599e5cf33.txt"
@@ -211,8 +212,30 @@ def test_invalid_label_is_an_error(data_dir):
 
 def test_invalid_reviewed_label_is_an_error(data_dir):
     write_reviewed(data_dir, [decision(A, "technology", "opportunity", "2024-05-01T09:00:00+00:00")])
-    with pytest.raises(SmgovError, match="has type 'opportunity'"):
+    with pytest.raises(SmgovError, match=r"row 2 of .*reviewed.csv.* is not a valid decision \(type 'opportunity'"):
         load_corpus(data_dir)
+
+
+@pytest.mark.parametrize("bad", [{"via": "web"}, {"type": ""}, {"text_hash": ""}],
+                         ids=["unknown via", "layer without type", "no key"])
+def test_a_row_the_store_refuses_is_not_trained_on(data_dir, bad):
+    """Training reads reviewed.csv through the decision store, so it refuses what review refuses."""
+    write_reviewed(data_dir, [decision(A, "technology", "risk", "2024-05-01T09:00:00+00:00"),
+                              decision(B, "technology", "benefit", "2024-05-01T09:01:00+00:00") | bad])
+    with pytest.raises(SmgovError) as info:
+        load_corpus(data_dir)
+    assert "row 3 of" in info.value.problem and "is not a valid decision" in info.value.problem
+    with pytest.raises(SmgovError, match="is not a valid decision"):
+        DecisionStore(data_dir).latest()
+
+
+def test_reviewed_rows_cut_off_by_a_crash_are_not_trained_on(data_dir):
+    write_reviewed(data_dir, [decision(A, "technology", "risk", "2024-05-01T09:00:00+00:00"),
+                              decision(B, "technology", "benefit", "2024-05-01T09:01:00+00:00")])
+    path = data_dir / REVIEWED
+    path.write_bytes(path.read_bytes()[:-30])  # the last row cut off mid-write
+    reviewed = load_corpus(data_dir).query("role == 'reviewed'")
+    assert reviewed["text"].tolist() == [A]
 
 
 def test_missing_tables_is_an_error(tmp_path):

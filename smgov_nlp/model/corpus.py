@@ -25,6 +25,7 @@ import pandas as pd
 
 from smgov_nlp.errors import SmgovError
 from smgov_nlp.labels import HEADS
+from smgov_nlp.review.store import STORE_FILE, load_reviewed_examples
 
 COLUMNS = ["id", "text", "layer", "type", "lang", "group", "role", "origin", "style"]
 STYLES = {"paper_table": "table", "project_translation": "table", "paper_prose": "formal",
@@ -78,13 +79,19 @@ def load_corpus(data_dir: str | Path, include_reviewed: bool = True, origins: se
 
 
 def load_reviewed(path: str | Path) -> pd.DataFrame:
-    """Latest human decision per statement from a ``reviewed.csv`` decision log."""
-    log = pd.read_csv(path, dtype=str, keep_default_na=False)
-    latest = log.groupby("text_hash", sort=False).tail(1)
-    latest = latest[(latest["layer"] != "") & (latest["type"] != "")]
+    """Latest human decision per statement from a ``reviewed.csv`` decision store, as corpus rows.
+
+    Read by the store itself (:func:`~smgov_nlp.review.store.load_reviewed_examples`), so training
+    sees exactly the decisions review sees: a row the store refuses is an error here too.
+    """
+    path = Path(path)
+    if path.name != STORE_FILE:
+        raise SmgovError(f"expected the decision store {STORE_FILE}, got {str(path)!r}",
+                         f"pass the {STORE_FILE} of a data folder")
+    latest = load_reviewed_examples(path.parent)
     return pd.DataFrame({
         "id": "rev-" + latest["text_hash"].str[:12], "text": latest["text"], "layer": latest["layer"],
-        "type": latest["type"], "lang": latest.get("lang", ""), "group": "rev-" + latest["text_hash"],
+        "type": latest["type"], "lang": latest["lang"], "group": "rev-" + latest["text_hash"],
         "role": "reviewed", "origin": "review", "style": "table",
     })
 

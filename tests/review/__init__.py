@@ -1,0 +1,1 @@
+"""Tests of smgov_nlp.review, one file per module."""

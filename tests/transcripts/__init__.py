@@ -1,0 +1,1 @@
+"""Tests of smgov_nlp.transcripts, one file per module."""
