@@ -180,7 +180,6 @@ def encode_cached(texts: list[str], encode: Callable[[list[str]], np.ndarray], n
         new_keys = [keys[i] for i in missing]
         store.put_many(new_keys, fresh)
         found.update(zip(new_keys, fresh.astype(np.float16)))
-    store.close()
     return np.stack([found[k] for k in keys]).astype(np.float32)
 
 

@@ -52,6 +52,23 @@ def test_encode_cached_follows_the_environment_between_calls(tmp_path, monkeypat
     assert (tmp_path / "b" / "embeddings.sqlite").exists()
 
 
+def test_the_cache_file_is_opened_once_per_thread(tmp_path, monkeypatch):
+    import sqlite3
+    from concurrent.futures import ThreadPoolExecutor
+
+    opened: list = []
+    connect = sqlite3.connect
+    monkeypatch.setattr(sqlite3, "connect", lambda *args, **kwargs: opened.append(args) or connect(*args, **kwargs))
+    monkeypatch.setenv("SMGOV_CACHE_DIR", str(tmp_path / "once"))
+    calls: list = []
+    for text in ("a", "b", "a"):
+        encode_cached([text], counting_encoder(calls), "ns", 4)
+    assert len(opened) == 1 and calls == [["a"], ["b"]]
+    with ThreadPoolExecutor(1) as pool:  # SQLite connections may not cross threads: another thread opens its own
+        pool.submit(encode_cached, ["a", "c"], counting_encoder(calls), "ns", 4).result()
+    assert len(opened) == 2 and calls[2:] == [["c"]]
+
+
 def test_scoped_env_sets_only_what_is_unset_and_restores(monkeypatch):
     monkeypatch.setenv("SMGOV_TEST_KEPT", "mine")
     monkeypatch.delenv("SMGOV_TEST_ADDED", raising=False)
