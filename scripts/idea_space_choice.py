@@ -30,6 +30,7 @@ from smgov_nlp.ideas.grouping import sweep_thresholds
 from smgov_nlp.ideas.space import IdeaSpace
 from smgov_nlp.model.corpus import load_corpus
 from smgov_nlp.model.train import IDEA_SPACE_EXCLUDES
+from smgov_nlp.specs import EmbedderSpec
 
 REPO = Path(__file__).resolve().parent.parent
 SETTINGS = [("use", ()), ("e5", ()), ("use+e5", (1.0, 1.0)), ("use+e5", (1.0, 2.0)), ("use+e5", (1.0, 3.0)),
@@ -50,7 +51,7 @@ def main() -> None:
     print(f"{len(corpus)} corpus rows, {len(np.unique(groups))} ideas; tune split {len(tune)} statements")
     print(f"{'encoders':<8} {'weights':<9} {'tune F1':>8} {'at':>6} {'held-out ideas F1':>18}")
     for spec, weights in SETTINGS:
-        space = IdeaSpace(embedder=spec, weights=weights)
+        space = IdeaSpace(embedder=EmbedderSpec.parse(spec).with_weights(weights))
         X, T = space.embed(texts), space.embed(tune["text"].tolist())
         tune_f1, at = best_f1(tune["text"].tolist(), space.fit(X, groups).transform(T), tune["group_id"],
                               tune["type"].tolist())
@@ -63,7 +64,7 @@ def main() -> None:
     # The project's additions (four wordings per idea) are left out of the space; this shows why.
     full = load_corpus(REPO / "data" / "labeled")
     full = full[full["origin"] != "paper_definition"].reset_index(drop=True)
-    space = IdeaSpace(embedder="use+e5", weights=(1.0, 3.0))
+    space = IdeaSpace(embedder=EmbedderSpec.parse("use+e5*3"))
     X = space.embed(full["text"].tolist())
     tune_f1, at = best_f1(tune["text"].tolist(), space.fit(X, full["group"].to_numpy()).transform(
         space.embed(tune["text"].tolist())), tune["group_id"], tune["type"].tolist())

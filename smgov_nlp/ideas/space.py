@@ -15,31 +15,36 @@ from sklearn.utils.validation import check_is_fitted
 
 from smgov_nlp.embeddings.backends import encode
 from smgov_nlp.ideas.vectors import unit
+from smgov_nlp.specs import EmbedderSpec
 
 
 class IdeaSpace(TransformerMixin, BaseEstimator):
     """Project sentence embeddings onto directions that separate ideas (LDA with ideas as classes).
 
-    ``embedder`` names the dense encoders the space is learned on (``None``: whatever embeddings
-    the caller passes, as in models trained before it existed) and ``weights`` scales each
-    encoder's block before they are joined; :meth:`embed` produces that input from texts.
-    The LDA's shrinkage pulls towards the identity, so the scale of a block is how much
-    it counts.
+    ``embedder`` is the :class:`~smgov_nlp.specs.EmbedderSpec` (or name) of the dense encoders the
+    space is learned on, each part's weight scaling its block before they are joined (``use+e5*3``);
+    ``None``: whatever embeddings the caller passes, as in models trained before it existed.
+    :meth:`embed` produces that input from texts. The LDA's shrinkage pulls towards the
+    identity, so the scale of a block is how much it counts.
     """
 
-    def __init__(self, n_components: int = 64, shrinkage: float = 0.3, embedder: str | None = None,
-                 weights: tuple[float, ...] = ()):
+    def __init__(self, n_components: int = 64, shrinkage: float = 0.3, embedder: EmbedderSpec | str | None = None):
         self.n_components = n_components
         self.shrinkage = shrinkage
         self.embedder = embedder
-        self.weights = weights
+
+    def __setstate__(self, state: dict) -> None:
+        """A space saved before :class:`EmbedderSpec` kept its weights apart: ``("use+e5", weights=(1, 3))``."""
+        weights = tuple(state.pop("weights", ()))
+        if state.get("embedder") is not None and weights:
+            spec = EmbedderSpec.parse(state["embedder"])
+            weights += (1.0,) * (len(spec) - len(weights))
+            state["embedder"] = spec.with_weights(p.weight * w for p, w in zip(spec.parts, weights))
+        super().__setstate__(state)
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """The (weighted, joined) sentence embeddings of ``texts`` this space projects; cached on disk."""
-        parts = (self.embedder or "use").split("+")  # encode() refuses a part that is not a dense encoder
-        weights = list(self.weights) + [1.0] * (len(parts) - len(self.weights))
-        blocks = [np.float32(w) * encode(part, list(texts)) for part, w in zip(parts, weights)]
-        return blocks[0] if len(blocks) == 1 else np.hstack(blocks)
+        return encode(EmbedderSpec.parse(self.embedder), list(texts))  # refuses a part that is not a dense encoder
 
     def fit(self, X, y):
         from sklearn.discriminant_analysis import LinearDiscriminantAnalysis

@@ -29,6 +29,7 @@ from smgov_nlp.errors import SmgovError
 from smgov_nlp.ideas.vectors import idea_vectors
 from smgov_nlp.io.writers import atomic_open, atomic_path
 from smgov_nlp.labels import HEADS
+from smgov_nlp.specs import DedupeSettings
 from smgov_nlp.ties import rounded
 
 log = logging.getLogger(__name__)
@@ -90,10 +91,14 @@ class Model:
     def thresholds(self) -> dict[str, float]:
         return self.config["thresholds"]
 
+    @property
+    def dedupe(self) -> DedupeSettings:
+        """The duplicate-idea settings of ``config.json`` (defaults for what it lacks)."""
+        return DedupeSettings.from_config(self.config)
+
     def dedupe_threshold(self, blocked: bool = True) -> float:
         """The tuned duplicate-idea threshold: within blocks (``--by``) or over everything."""
-        settings = self.config.get("dedupe", {})
-        return float(settings.get("threshold" if blocked else "threshold_no_by", 0.5))
+        return self.dedupe.threshold_for(blocked)
 
     def embed(self, texts: list[str]) -> np.ndarray:
         """Sentence embeddings of ``texts`` (cached on disk)."""
@@ -104,16 +109,7 @@ class Model:
 
         ``blocked`` means statements are grouped within blocks (``--by``), so the type is not added.
         """
-        space = self.idea_space
-        if getattr(space, "embedder", None):  # the space has encoders of its own (see IdeaSpace)
-            projected = space.transform(space.embed(texts))
-        else:
-            embeddings = self.embed(texts) if embeddings is None else embeddings
-            projected = space.transform(embeddings)
-        if blocked:
-            return idea_vectors(projected, None)
-        type_proba = self.predict_proba(texts, embeddings=embeddings)["type"]
-        return idea_vectors(projected, type_proba, float(self.config.get("dedupe", {}).get("type_weight", 0.6)))
+        return space_vectors(self.idea_space, self, texts, embeddings, None if blocked else self.dedupe.type_weight)
 
     @property
     def version(self) -> str:
@@ -131,6 +127,25 @@ class Model:
         k = min(k, sims.shape[1])
         # rounded, then a stable sort: near-equal examples keep the bank's order, whatever the CPU
         return np.argsort(-rounded(sims), axis=1, kind="stable")[:, :k]
+
+
+def space_vectors(space, scorer, texts: list[str], embeddings: np.ndarray | None = None,
+                  type_weight: float | None = None) -> np.ndarray:
+    """Duplicate-idea vectors of ``texts`` in ``space``, with ``scorer``'s type probabilities × ``type_weight``
+    added (``None``: not added, as within ``--by`` blocks).
+
+    ``scorer`` embeds and scores statements (a :class:`Model` or a fitted classifier); its embeddings
+    are used when the space has no encoders of its own (models trained before it had them).
+    """
+    if getattr(space, "embedder", None):
+        projected = space.transform(space.embed(texts))
+    else:
+        embeddings = scorer.embed(texts) if embeddings is None else embeddings
+        projected = space.transform(embeddings)
+    if type_weight is None:
+        return idea_vectors(projected, None)
+    type_proba = scorer.predict_proba(texts, embeddings=embeddings)["type"]
+    return idea_vectors(projected, type_proba, type_weight)
 
 
 def load_model(path: str | Path | None = None) -> Model:

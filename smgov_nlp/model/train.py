@@ -10,31 +10,42 @@ import pandas as pd
 from sklearn.metrics import accuracy_score, f1_score
 
 from smgov_nlp.coding.classifier import StatementClassifier
-from smgov_nlp.embeddings.backends import dense_parts
-from smgov_nlp.embeddings.transformers import make_embedder
 from smgov_nlp.errors import SmgovError
 from smgov_nlp.ideas.grouping import DEFAULT_THRESHOLD, best_threshold, sweep_thresholds
 from smgov_nlp.ideas.space import IdeaSpace
 from smgov_nlp.ideas.vectors import TYPE_WEIGHT
 from smgov_nlp.labels import HEADS
 from smgov_nlp.model.corpus import corpus_hash, example_bank, load_corpus
-from smgov_nlp.model.folder import FORMAT_VERSION, Model, package_version, save_model
+from smgov_nlp.model.folder import FORMAT_VERSION, Model, package_version, save_model, space_vectors
+from smgov_nlp.specs import EmbedderSpec, UnknownEmbedderError
 
 log = logging.getLogger(__name__)
 
-DEFAULTS = {"embedder": "use"}
 IDEA_SPACE_EXCLUDES = ("paper_definition", "project_addition")
 # The duplicate-idea space is learned on USE and multilingual-e5-small side by side, e5 weighted 3:1.
 # Chosen on paraphrase_tune.csv (best pairwise F1 within type: USE alone 0.752, USE+e5 1:1 0.792,
 # 1:3 0.827, 1:4 0.816, 1:6 0.770) and checked on ideas the space never saw (grouped 5-fold CV over
 # the corpus's own ideas: USE alone 0.895, USE+e5 1:3 0.936). The test split was not read.
 # python scripts/idea_space_choice.py reproduces these figures.
+# "use+e5" (the --idea-embedder default) means this weighting; any other name is taken as written.
 IDEA_EMBEDDER = "use+e5"
 IDEA_WEIGHTS = (1.0, 3.0)
 
 
-def train_model(data_dir: str | Path, out: str | Path, embedder: str = "use", name: str | None = None,
-                dev_dir: str | Path | None = None, idea_embedder: str = IDEA_EMBEDDER, **params) -> Model:
+def idea_space_spec(idea_embedder: EmbedderSpec | str = IDEA_EMBEDDER) -> EmbedderSpec:
+    """The encoders of the duplicate-idea space: dense ones only; ``use+e5`` stands for ``use+e5*3``."""
+    try:
+        spec = EmbedderSpec.parse(idea_embedder)
+    except UnknownEmbedderError:
+        spec = None
+    if spec is None or not spec.is_dense:
+        raise SmgovError(f"--idea-embedder must be made of dense encoders ('use', 'e5', 'st:<model>'), found {str(idea_embedder)!r}",
+                         f"pass --idea-embedder {IDEA_EMBEDDER} (the default) or --idea-embedder use")
+    return spec.with_weights(IDEA_WEIGHTS) if spec == EmbedderSpec.parse(IDEA_EMBEDDER) else spec
+
+
+def train_model(data_dir: str | Path, out: str | Path, embedder: EmbedderSpec | str = "use", name: str | None = None,
+                dev_dir: str | Path | None = None, idea_embedder: EmbedderSpec | str = IDEA_EMBEDDER, **params) -> Model:
     """Train on every labeled file in ``data_dir`` (reviewed decisions included) and save to ``out``.
 
     The duplicate-idea threshold is tuned on ``paraphrase_tune.csv`` in ``dev_dir``
@@ -43,12 +54,8 @@ def train_model(data_dir: str | Path, out: str | Path, embedder: str = "use", na
     ``use+e5`` (weighted :data:`IDEA_WEIGHTS`), or e.g. ``use`` for a space that embeds about
     15 times faster on a cold cache and groups less well.
     """
-    make_embedder(embedder)  # refuse an unknown or badly weighted embedder name before any training
-    idea_parts = dense_parts(idea_embedder)
-    if idea_parts is None:
-        raise SmgovError(f"--idea-embedder must be made of dense encoders ('use', 'e5', 'st:<model>'), found {idea_embedder!r}",
-                         f"pass --idea-embedder {IDEA_EMBEDDER} (the default) or --idea-embedder use")
-    idea_weights = IDEA_WEIGHTS if idea_embedder == IDEA_EMBEDDER else (1.0,) * len(idea_parts)
+    embedder = EmbedderSpec.parse(embedder)  # refuse an unknown or badly weighted name before any training
+    idea_spec = idea_space_spec(idea_embedder)
     corpus = load_corpus(data_dir)
     classifier = StatementClassifier(embedder=embedder, **params)
     texts = corpus["text"].tolist()
@@ -60,7 +67,7 @@ def train_model(data_dir: str | Path, out: str | Path, embedder: str = "use", na
     # (to 0.655 with only their terse wordings) and from 0.827 to 0.773 on the USE+e5 space, so the
     # classifier uses them and the idea space does not.
     ideas = (~corpus["origin"].isin(IDEA_SPACE_EXCLUDES)).to_numpy()
-    idea_space = IdeaSpace(embedder=idea_embedder, weights=idea_weights)
+    idea_space = IdeaSpace(embedder=idea_spec)
     idea_space.fit(idea_space.embed(corpus.loc[ideas, "text"].tolist()), corpus.loc[ideas, "group"].to_numpy())
     bank = example_bank(corpus)
     vectors = classifier.features_.embed(bank["text"].tolist())
@@ -69,8 +76,8 @@ def train_model(data_dir: str | Path, out: str | Path, embedder: str = "use", na
         "format_version": FORMAT_VERSION,
         "name": name or Path(out).name,
         "package_version": package_version(),
-        "embedder": embedder,
-        "classifier": {k: v for k, v in classifier.get_params().items()},
+        "embedder": str(embedder),
+        "classifier": {k: str(v) if isinstance(v, EmbedderSpec) else v for k, v in classifier.get_params().items()},
         "labels": {head: list(ids) for head, ids in HEADS.items()},
         "thresholds": {head: round(t, 6) for head, t in classifier.thresholds_.items()},
         "aux_weights": {head: w for head, w in classifier.aux_weights_.items()},
@@ -90,17 +97,17 @@ def train_model(data_dir: str | Path, out: str | Path, embedder: str = "use", na
         "reviewed_rows": n_reviewed,
     }
     metrics = _oof_metrics(classifier, corpus)
+    config["dedupe"] = _tune_dedupe(classifier, idea_space, Path(dev_dir) if dev_dir else Path(data_dir).parent / "dev")
     model = Model(classifier, bank, vectors, config, idea_space)
-    config["dedupe"] = _tune_dedupe(model, Path(dev_dir) if dev_dir else Path(data_dir).parent / "dev")
     save_model(model, out, metrics, _card(config, metrics))
     log.info("model written to %s", out)
     return model
 
 
-def _tune_dedupe(model: Model, dev_dir: Path) -> dict:
+def _tune_dedupe(classifier: StatementClassifier, space: IdeaSpace, dev_dir: Path) -> dict:
     """Pick the duplicate-idea threshold on the tune split of the paraphrase set (within type, as precode groups)."""
-    space = model.idea_space
-    settings = {"embedder": space.embedder, "weights": list(space.weights), "type_weight": TYPE_WEIGHT,
+    spec = EmbedderSpec.parse(space.embedder)
+    settings = {"embedder": str(spec.unweighted), "weights": list(spec.weights), "type_weight": TYPE_WEIGHT,
                 "threshold": DEFAULT_THRESHOLD, "tuned_on": None}
     tune_path = dev_dir / "paraphrase_tune.csv"
     if not tune_path.exists():
@@ -108,9 +115,8 @@ def _tune_dedupe(model: Model, dev_dir: Path) -> dict:
         return settings
     tune = pd.read_csv(tune_path, dtype=str, keep_default_na=False)
     texts = tune["text"].tolist()
-    model.config["dedupe"] = settings
-    blocked = sweep_thresholds(texts, model.idea_vectors(texts, blocked=True), tune["group_id"], blocks=tune["type"].tolist())
-    open_ = sweep_thresholds(texts, model.idea_vectors(texts, blocked=False), tune["group_id"])
+    blocked = sweep_thresholds(texts, space_vectors(space, classifier, texts), tune["group_id"], blocks=tune["type"].tolist())
+    open_ = sweep_thresholds(texts, space_vectors(space, classifier, texts, type_weight=TYPE_WEIGHT), tune["group_id"])
     settings.update({
         "threshold": best_threshold(blocked), "threshold_no_by": best_threshold(open_),
         "tuned_on": "data/dev/paraphrase_tune.csv (best pairwise F1; 'threshold' within type, as precode groups)",

@@ -9,9 +9,11 @@ import pytest
 from conftest import REPO, FakeEmbedder
 
 from smgov_nlp.coding.classifier import StatementClassifier
+from smgov_nlp.coding.head import CalibratedHead
 from smgov_nlp.errors import SmgovError
 from smgov_nlp.labels import HEADS
 from smgov_nlp.model.folder import FILES, FORMAT_VERSION, Model, default_model_dir, load_model, save_model
+from smgov_nlp.specs import DedupeSettings, EmbedderSpec
 
 # --- the committed default model ----------------------------------------------------------
 
@@ -36,6 +38,31 @@ def test_load_default_model(default_model):
     assert model.example_vectors.dtype == np.float16
     assert model.version == "default@" + model.config["data_hash"][:12]
     assert model.path == default_model_dir()
+
+
+def test_committed_classifier_and_heads_agree():
+    """The committed folder's pickled classifier (heads as CalibratedHead) scores as its heads.npz does.
+
+    Fast: random vectors stand in for the sentence embeddings, so no encoder is loaded.
+    """
+    model = load_model(default_model_dir())
+    assert all(type(head) is CalibratedHead for head in model.classifier.heads_.values())
+    texts = ["Robo de identidad", "Falta de capacitación del personal", "Crear un comité", "", "Identity theft"]
+    vectors = np.random.default_rng(0).normal(size=(len(texts), 512)).astype(np.float32)
+    expected = model.classifier.predict_proba(texts, embeddings=vectors)
+    for head, proba in model.runtime.predict_proba(texts, embeddings=vectors).items():
+        np.testing.assert_allclose(proba, expected[head], atol=1e-9)
+    assert model.thresholds == pytest.approx(model.classifier.thresholds_, abs=1e-6)
+    assert model.classifier.aux_weights_ == model.config["aux_weights"]
+    assert model.classifier.cue_used_ == model.config["cue_used"]
+
+
+def test_committed_idea_space_loads_with_its_weights_in_the_spec():
+    """Saved before EmbedderSpec, as ``embedder='use+e5', weights=(1, 3)``: unpickled as ``use+e5*3``."""
+    space = load_model(default_model_dir()).idea_space
+    assert space.embedder == EmbedderSpec.parse("use+e5*3")
+    assert "weights" not in space.get_params()
+    assert space.projection_.shape[0] == 512 + 384
 
 
 @pytest.mark.slow
@@ -204,3 +231,20 @@ def test_wheel_ships_the_default_model(tmp_path):
     names = set(zipfile.ZipFile(wheel).namelist())
     for name in ("config.json", "classifier.joblib", "heads.npz", "examples.csv", "examples.npy", "idea_space.joblib"):
         assert f"smgov_nlp/models/default/{name}" in names
+
+
+# --- the dedupe settings ------------------------------------------------------------------
+
+
+def test_dedupe_settings_come_from_the_config(toy_model):
+    assert toy_model.dedupe == DedupeSettings(0.5, 0.5, 0.6)
+    tuned = Model(None, toy_model.examples, toy_model.example_vectors,
+                  {"dedupe": {"threshold": 0.7, "threshold_no_by": 0.75, "type_weight": 0.4}})
+    assert tuned.dedupe == DedupeSettings(0.7, 0.75, 0.4)
+    assert (tuned.dedupe_threshold(True), tuned.dedupe_threshold(False)) == (0.7, 0.75)
+
+
+def test_a_bad_dedupe_setting_says_what_to_fix(toy_model):
+    broken = Model(None, toy_model.examples, toy_model.example_vectors, {"dedupe": {"threshold": 7}})
+    with pytest.raises(SmgovError, match="dedupe threshold must be a number from 0 to 1, found 7.*config.json"):
+        broken.dedupe_threshold()

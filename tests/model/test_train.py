@@ -15,7 +15,7 @@ from conftest import LABELED
 from typer.testing import CliRunner
 
 from smgov_nlp.cli import app
-from smgov_nlp.coding.classifier import PART_WEIGHTS
+from smgov_nlp.coding.choices import PART_WEIGHTS
 from smgov_nlp.errors import SmgovError
 from smgov_nlp.model.folder import load_model
 from smgov_nlp.model.train import train_model
@@ -79,7 +79,7 @@ def test_train_and_score_with_the_e5_classifier(tmp_path):
     card = (out / "README.md").read_text(encoding="utf-8")
     assert f"weight of the embedder's parts after the first: layer {config['part_weights']['layer']:g}" in card
     model = load_model(out)
-    assert model.runtime is not None and model.runtime.embedder == "use+e5"
+    assert model.runtime is not None and str(model.runtime.embedder) == "use+e5"
     source = tmp_path / "in.csv"
     source.write_text("text\nRobo de identidad\n\nDefine a social media strategy\n", encoding="utf-8")
     result = CliRunner().invoke(app, ["-q", "score", str(source), "--out", str(tmp_path / "out.csv"), "--model", str(out)])

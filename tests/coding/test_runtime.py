@@ -11,7 +11,10 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 from smgov_nlp.coding import runtime
 from smgov_nlp.coding.classifier import StatementClassifier
+from smgov_nlp.coding.features import StatementFeatures
+from smgov_nlp.coding.head import CalibratedHead
 from smgov_nlp.embeddings.backends import encode
+from smgov_nlp.labels import HEADS
 
 ODD_TEXTS = ["", "a", "  ", "Ñandú é ü   x\t\ty", "x" * 5000, "1 2 3 !!", "Robo de identidad", "identity theft",
              "Falta de capacitación; ¿quién modera?", "e-gobierno / e-government", "ÀÉÎÕÜ çñ ß ﬁ", "word " * 700]
@@ -52,18 +55,16 @@ def test_exported_heads_give_the_classifier_s_probabilities(labeled_table, tmp_p
         np.testing.assert_allclose(got[head], expected[head], atol=1e-6, err_msg=head)
 
 
-def test_lemmatised_lexical_block_is_exported_too(labeled_table, tmp_path):
-    from smgov_nlp.coding.features import StatementFeatures
-
+def test_lemmatised_lexical_block_is_exported_too(labeled_table):
+    """A classifier assembled from its parts: lemma features and one fitted head per head."""
     texts = labeled_table["text"].tolist()
     vectors = FakeEmbedder().transform(texts + ODD_TEXTS)
-    classifier = StatementClassifier(embedder="use", cv=3).fit(
-        texts, labeled_table[["layer", "type"]], groups=labeled_table["group"].to_numpy(), embeddings=vectors[: len(texts)])
+    classifier = StatementClassifier(embedder="use", cv=3)
     classifier.features_ = StatementFeatures(embedder="use", lexical_weight=1.0, cue_weight=0.0,
                                              lexical_lemmas=True).fit(texts)
     features = classifier.features_.transform(texts, embeddings=vectors[: len(texts)])
-    for head, model in classifier.heads_.items():  # refit the heads on the lemma features
-        model.estimator_ = model._base().fit(features, labeled_table[head].to_numpy())
+    classifier.heads_ = {head: CalibratedHead(cv=3).fit(features, labeled_table[head].to_numpy(),
+                                                        groups=labeled_table["group"].to_numpy()) for head in HEADS}
     loaded = runtime.from_arrays(runtime.export(classifier))
     assert loaded.lexical_lemmas
     for head, proba in classifier.predict_proba(texts + ODD_TEXTS, embeddings=vectors).items():
@@ -81,7 +82,7 @@ def test_a_weighted_two_encoder_classifier_embeds_alike_in_training_and_at_run_t
     np.testing.assert_allclose(encode("use+e5*3", texts[:3])[:, 512:], 3 * encode("e5", texts[:3]), rtol=1e-6)
     runtime.save(runtime.export(classifier), tmp_path / runtime.FILE)
     loaded = runtime.load(tmp_path / runtime.FILE)
-    assert loaded.embedder == "use+e5*3" and classifier.part_weights_ == {"layer": 2.0, "type": 2.0}
+    assert str(loaded.embedder) == "use+e5*3" and classifier.part_weights_ == {"layer": 2.0, "type": 2.0}
     queries = texts[:5] + ODD_TEXTS
     expected = classifier.predict_proba(queries)
     got = loaded.predict_proba(queries)

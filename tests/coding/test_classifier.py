@@ -1,3 +1,5 @@
+"""The two-head classifier: a thin wrapper over one CalibratedHead per head (smgov_nlp.coding.classifier)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -7,111 +9,12 @@ from conftest import FakeEmbedder
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
-from smgov_nlp.coding.classifier import (
-    AUX_WEIGHTS,
-    PART_WEIGHTS,
-    CalibratedHead,
-    StatementClassifier,
-    choose_threshold,
-    grouped_splits,
-)
+from smgov_nlp.coding.choices import AUX_WEIGHTS
+from smgov_nlp.coding.classifier import StatementClassifier
 from smgov_nlp.coding.features import CUE_FEATURES
+from smgov_nlp.coding.head import CalibratedHead
 from smgov_nlp.labels import HEADS, LAYERS, TYPES
-
-# --- choosing the review threshold --------------------------------------------------------
-
-
-def synthetic_confidence():
-    """20 predictions at confidence 1.00, 0.95, ..., 0.05: the 15 most confident are right,
-    then right/wrong go F T F F F. Accuracy of the top k: 1.0 up to k=15, 15/16, 16/17, 16/18, ..."""
-    confidence = np.arange(20, 0, -1) / 20
-    correct = np.array([True] * 15 + [False, True, False, False, False])
-    return confidence, correct
-
-
-@pytest.mark.parametrize("target, min_support, expected", [
-    (0.90, 10, 4 / 20),   # top 17 are 16/17 = 94% right; top 18 only 89%
-    (0.94, 10, 4 / 20),   # 16/17 = 0.941
-    (0.95, 10, 6 / 20),   # only the 15 all-right ones qualify
-    (1.00, 10, 6 / 20),
-    (1.00, 16, 1.0),      # 100% never holds with 16 or more accepted: review everything
-    (0.80, 10, 1 / 20),   # all 20 accepted: 16/20 = 80%
-    (0.90, 18, 1.0),
-])
-def test_choose_threshold(target, min_support, expected):
-    confidence, correct = synthetic_confidence()
-    assert choose_threshold(confidence, correct, target, min_support=min_support) == expected
-
-
-def test_choose_threshold_ignores_input_order():
-    confidence, correct = synthetic_confidence()
-    order = np.random.default_rng(0).permutation(20)
-    assert choose_threshold(confidence[order], correct[order], 0.90) == 4 / 20
-
-
-def test_choose_threshold_needs_support():
-    assert choose_threshold(np.array([0.99, 0.98]), np.array([True, True]), 0.5) == 1.0
-    assert choose_threshold(np.array([0.99, 0.98]), np.array([True, True]), 0.5, min_support=2) == 0.98
-
-
-# --- grouped folds ------------------------------------------------------------------------
-
-
-def test_grouped_splits_never_split_a_group(labeled_table):
-    groups = labeled_table["group"].to_numpy()
-    splits = grouped_splits(labeled_table["layer"].to_numpy(), groups, n_splits=5)
-    assert len(splits) == 5
-    tested = np.concatenate([test for _, test in splits])
-    assert sorted(tested) == list(range(len(labeled_table)))  # every row tested exactly once
-    for train, test in splits:
-        assert not set(groups[train]) & set(groups[test])
-
-
-def test_grouped_splits_capped_by_number_of_groups():
-    target = np.array(["a", "b", "a", "b", "a", "b"])
-    groups = np.array([1, 1, 2, 2, 3, 3])
-    splits = grouped_splits(target, groups, n_splits=10)
-    assert len(splits) == 3
-    assert all(len(set(groups[test])) == 1 for _, test in splits)
-
-
-# --- one calibrated head ------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def features_and_labels():
-    from conftest import IDEAS
-
-    texts = [t for _, _, en, es in IDEAS for t in (en, es)]
-    layers = np.array([layer for layer, _, _, _ in IDEAS for _ in range(2)])
-    groups = np.repeat(np.arange(len(IDEAS)), 2)
-    return FakeEmbedder().transform(texts), layers, groups
-
-
-def test_calibrated_head(features_and_labels):
-    X, y, groups = features_and_labels
-    head = CalibratedHead(cv=3).fit(X, y, groups=groups)
-    assert list(head.classes_) == sorted(LAYERS)
-    assert head.temperature_ > 0
-    assert head.oof_proba_.shape == (36, 6)
-    np.testing.assert_allclose(head.oof_proba_.sum(1), 1.0, rtol=1e-5)
-    proba = head.predict_proba(X)
-    assert proba.shape == (36, 6)
-    np.testing.assert_allclose(proba.sum(1), 1.0, rtol=1e-5)
-    np.testing.assert_array_equal(head.predict(X), head.classes_[proba.argmax(1)])
-
-
-def test_calibrated_head_is_clone_safe(features_and_labels):
-    X, y, groups = features_and_labels
-    head = CalibratedHead(C=2.0, cv=3, random_state=7)
-    assert clone(head).get_params() == {"C": 2.0, "cv": 3, "random_state": 7}
-    fitted = head.fit(X, y, groups=groups)
-    fresh = clone(fitted)
-    assert not hasattr(fresh, "estimator_")
-    with pytest.raises(NotFittedError):
-        fresh.predict_proba(X)
-    np.testing.assert_array_equal(fresh.fit(X, y, groups=groups).predict_proba(X), fitted.predict_proba(X))
-
+from smgov_nlp.specs import EmbedderSpec
 
 # --- the two-head classifier on a fake embedder -------------------------------------------
 
@@ -140,6 +43,7 @@ def fake_classifier(fake_setup) -> StatementClassifier:
 
 def test_fit_sets_learned_attributes(fake_classifier):
     assert list(fake_classifier.heads_) == ["layer", "type"]
+    assert all(type(head) is CalibratedHead for head in fake_classifier.heads_.values())
     assert set(fake_classifier.thresholds_) == {"layer", "type"}
     for head, threshold in fake_classifier.thresholds_.items():
         assert 0.0 <= threshold <= 1.0
@@ -335,40 +239,6 @@ def test_a_part_weight_is_the_same_model_as_a_weighted_embedder_name(labeled_tab
         assert not np.allclose(folded.predict_proba(queries)[head], plain.predict_proba(queries)[head], atol=1e-3)
 
 
-def test_auto_part_weight_raises_a_weak_informative_part(monkeypatch):
-    """The first part (16 columns) is noise; the second carries the type at a small scale, which the
-    regularised head uses well only once it is weighted up. The layer is noise everywhere."""
-    import smgov_nlp.coding.classifier as classify
-
-    monkeypatch.setattr(classify, "_first_part_width", lambda embedder, texts: 16)
-    rng = np.random.default_rng(0)
-
-    def rows(n):
-        table = pd.DataFrame([{"text": f"tema{i}", "layer": LAYERS[i % 6], "type": TYPES[i % 3], "group": f"g{i // 2}"}
-                              for i in range(n)])
-        signal = np.eye(3)[[TYPES.index(t) for t in table["type"]]] * 0.2
-        vectors = np.hstack([rng.normal(size=(n, 16)), signal + rng.normal(scale=0.07, size=signal.shape)])
-        return table, vectors.astype(np.float32)
-
-    (table, vectors), (new, new_vectors) = rows(96), rows(60)
-
-    def fit(part_weight):
-        return StatementClassifier(embedder="use", cv=3, lexical_weight=0.0, cue_weight=0.0, aux_weight=1.0, C=0.2,
-                                   part_weight=part_weight).fit(
-            table["text"].tolist(), table[["layer", "type"]], groups=table["group"].to_numpy(), embeddings=vectors)
-
-    def accuracy(model):  # on new statements: the folded head scores the plain (unscaled) vectors
-        proba = model.predict_proba(new["text"].tolist(), embeddings=new_vectors)["type"]
-        return (np.asarray(TYPES)[proba.argmax(1)] == new["type"].to_numpy()).mean()
-
-    clf = fit("auto")
-    assert set(clf.part_selection_["type"]) == set(PART_WEIGHTS)
-    assert clf.part_weights_["type"] == max(PART_WEIGHTS)
-    scores = clf.part_selection_["type"]
-    assert scores[max(PART_WEIGHTS)] > scores[1.0] + 0.1
-    assert accuracy(clf) > accuracy(fit(1.0)) + 0.2
-
-
 def test_a_single_encoder_has_no_part_weight_to_choose(fake_setup):
     both, vectors, mask = with_aux(*fake_setup, corrupt=None)
     clf = fit_aux(both, vectors, mask, aux_weight=1.0, cue_weight=0.0)
@@ -390,3 +260,12 @@ def test_tfidf_classifier_end_to_end(labeled_table):
     pred = clf.predict(texts)
     assert (pred["layer"] == labeled_table["layer"]).mean() >= 0.9
     assert clone(clf).get_params() == clf.get_params()
+
+
+def test_the_embedder_may_be_a_spec(labeled_table):
+    texts, labels, groups = labeled_table["text"].tolist(), labeled_table[["layer", "type"]], labeled_table["group"]
+    common = {"cv": 3, "aux_weight": 1.0, "cue_weight": 0.0}
+    by_name = StatementClassifier(embedder="tfidf+tfidf*3", **common).fit(texts, labels, groups=groups)
+    by_spec = StatementClassifier(embedder=EmbedderSpec.parse("tfidf + tfidf * 3"), **common).fit(texts, labels, groups=groups)
+    for head in ("layer", "type"):
+        np.testing.assert_array_equal(by_spec.predict_proba(texts)[head], by_name.predict_proba(texts)[head])
