@@ -22,7 +22,7 @@ import logging
 from pathlib import Path
 
 from smgov_nlp.io.readers import check_input
-from smgov_nlp.transcripts.headings import Heading, heading_of, is_title, nest
+from smgov_nlp.transcripts.headings import Heading, heading_of, is_title, nest, unknown_heading
 from smgov_nlp.transcripts.items import fill_undetermined, item_statements, items
 from smgov_nlp.transcripts.markup import BULLET, RULE, Line, item_marker
 from smgov_nlp.transcripts.preamble import find_group, is_metadata_line
@@ -77,6 +77,27 @@ def _mark_setext(lines: list[Line]) -> list[Line]:
     return out
 
 
+def _find_headings(lines: list[Line], content: list[int], title_index: int | None) -> dict[int, Heading]:
+    """The headings :func:`heading_of` finds, by line index."""
+    found = {i: heading_of(lines[i]) for i in content if i != title_index}
+    return {i: heading for i, heading in found.items() if heading}
+
+
+def _unknown_headings(lines: list[Line], content: list[int], title_index: int | None,
+                      headings: dict[int, Heading]) -> dict[int, Heading]:
+    """The plain untyped headings ("Otros comentarios:") among the lines that are not headings yet."""
+    found: dict[int, Heading] = {}
+    for position, i in enumerate(content):
+        if i == title_index or i in headings:
+            continue
+        before = lines[i - 1] if i > 0 else None
+        after = lines[content[position + 1]] if position + 1 < len(content) else None
+        heading = unknown_heading(lines[i], before, after)
+        if heading:
+            found[i] = heading
+    return found
+
+
 def _segment_lines(lines: list[Line], file: str, default_group: str, group: str | None) -> list[Statement]:
     """Find sections, preamble and items in ``lines`` and return the file's statements."""
     lines = _mark_setext(lines)
@@ -87,14 +108,14 @@ def _segment_lines(lines: list[Line], file: str, default_group: str, group: str 
         following = lines[content[1]] if len(content) > 1 else None
         if is_title(lines[first], following):
             title_index = first
-    headings: dict[int, Heading] = {}
-    for i in content:
-        if i == title_index:
-            continue
-        found = heading_of(lines[i])
-        if found:
-            headings[i] = found
+    headings = _find_headings(lines, content, title_index)
     first_heading = min(headings) if headings else len(lines)
+    has_preamble = bool(headings)
+    # A plain untyped heading opens a section only after the first other heading (or in a file
+    # with none): before it, "Asistentes" followed by names is preamble, not a section.
+    for i, found in _unknown_headings(lines, content, title_index, headings).items():
+        if not has_preamble or i > first_heading:
+            headings[i] = found
 
     final_group = group if group is not None else (
         find_group(lines, content, title_index, first_heading) or default_group)
@@ -116,7 +137,7 @@ def _segment_lines(lines: list[Line], file: str, default_group: str, group: str 
             current = nest(headings[i], open_headings)
             continue
         stripped = line.text.strip()
-        in_preamble = bool(headings) and i < first_heading
+        in_preamble = has_preamble and i < first_heading
         is_metadata = i == title_index or (
             bool(stripped) and not line.list_item and not BULLET.match(stripped) and is_metadata_line(stripped))
         if in_preamble or is_metadata:
