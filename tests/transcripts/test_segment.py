@@ -95,8 +95,7 @@ def test_english_md_with_hash_headings(tmp_path):
         (12, "benefit", "What are the main benefits?", "Faster communication with citizens, e.g. during emergencies."),
         (15, "strategy", "Strategic components", "Write a social media policy."),
         (15, "strategy", "Strategic components", "Train the staff who manage the accounts."),
-        (18, None, "Notes", "The group ran out of time"),
-    ]
+    ]  # "The group ran out of time" (line 18) is a remark about the workshop: metadata, not a statement
     assert {s.group for s in statements} == {"B"}
     assert {s.lang for s in statements} == {"en"}
 
