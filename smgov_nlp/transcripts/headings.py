@@ -2,8 +2,10 @@
 
 Question headings, ``## Benefits``, ``**Estrategias**``, ``IV. Acciones``, a .docx Heading style or
 a short line ending in ``:`` open a section; the keywords of :data:`HEADING_TYPES` in it give the
-type of every statement below. The first line of a file may instead be its title
-(:func:`is_title`), which is preamble, not a section.
+type of every statement below. A plain heading that names no type (:func:`unknown_heading`:
+"Otros comentarios:", or "Otros comentarios" standing alone before a block of bullets) opens an
+untyped section, whose statements the model types. The first line of a file may instead be its
+title (:func:`is_title`), which is preamble, not a section.
 """
 
 from __future__ import annotations
@@ -12,10 +14,13 @@ import re
 from dataclasses import dataclass
 
 from smgov_nlp.labels import TYPES
-from smgov_nlp.transcripts.markup import KEY_VALUE, RULE, Line, fold, strip_markup
+from smgov_nlp.transcripts.markup import KEY_VALUE, RULE, Line, fold, indent, item_marker, strip_markup
 from smgov_nlp.transcripts.preamble import is_metadata_line
 
 MAX_HEADING_WORDS = 15  # a heading is a short line; question headings run a little longer than titles
+MAX_UNKNOWN_HEADING_WORDS = 6  # a plain heading that names no type is shorter still
+_SENTENCE_END = re.compile(r"[.!?…]\s")  # a sentence ends inside the line
+_NO_HEADING_END = re.compile(r"[.,;!…]$")  # a line ending like this is a sentence or a fragment of one
 
 # Heading keywords per type, matched on accent-free, case-folded text at word boundaries.
 HEADING_TYPES: dict[str, tuple[str, ...]] = {
@@ -104,7 +109,8 @@ def heading_of(line: Line) -> Heading | None:
     bold, Roman/capital-letter numbering, a .docx Heading style, a trailing ``:``), is a question,
     or is only the keyword phrase. A bullet is a heading only if it is just the keyword phrase
     ("- Riesgos:"), so a long bullet that mentions risks stays a statement. Lines formatted as
-    headings that name no type (``## Notes``, ``**Otros comentarios**``) open an untyped section.
+    headings that name no type (``## Notes``, ``**Otros comentarios**``) open an untyped section;
+    plain lines that name no type are left to :func:`unknown_heading`.
     """
     raw = line.text.strip()
     if not raw or RULE.match(raw):
@@ -133,11 +139,51 @@ def heading_of(line: Line) -> Heading | None:
         return Heading(text, typ, level) if ok else None
     if strong and (level or not info["number"]):
         return Heading(text, None, level)
-    if info["colon"] and len(words) <= 3 and not info["number"] and not is_metadata_line(raw):
-        return Heading(text, None, None)
     if info["strong_number"] and question:
         return Heading(text, None, None)
     return None
+
+
+def unknown_heading(line: Line, before: Line | None, after: Line | None) -> Heading | None:
+    """Return the untyped heading a plain line is ("Otros comentarios:"), or ``None``.
+
+    Call it for lines :func:`heading_of` did not take. ``before`` is the line right above (blank or
+    not, ``None`` at the start), ``after`` the next non-blank line (``None`` at the end). The line
+    must be short (at most :data:`MAX_UNKNOWN_HEADING_WORDS` words), hold no sentence end, not be
+    a bullet, a numbered item, an indented line, a "Key: value" label or metadata ("Fecha:"), and
+    either
+
+    * end in ``:`` ("Otros comentarios:", "Comentarios finales de la mesa:"), or
+    * stand alone: start with a capital letter (or ``¿``), end in a letter, digit, ``?`` or ``)``
+      rather than ``.``/``,``/``;``/``!``/``…``, follow a blank line or a bullet (not a plain line,
+      so it is not a paragraph), and be followed by a bullet or numbered item.
+
+    Such a heading names no type, even if a keyword appears in it, so its statements are typed by
+    the model.
+    """
+    raw = line.text.strip()
+    if not raw or _marked(line) or indent(line.text) > 0 or is_metadata_line(raw):
+        return None
+    text, info = strip_markup(raw)
+    words = fold(text).split()
+    if not words or len(words) > MAX_UNKNOWN_HEADING_WORDS or _SENTENCE_END.search(text):
+        return None
+    if any(info[key] for key in ("bullet", "number", "strong_number")) or KEY_VALUE.match(text):
+        return None
+    if info["colon"]:
+        return Heading(text, None, None)
+    starts_capital = text[:1] == "¿" or text[:1].isupper()
+    if not starts_capital or _NO_HEADING_END.search(text) or is_metadata_line(text + ":"):
+        return None  # "Participantes" is the label of a metadata block, not a section
+    after_block = before is None or not before.text.strip() or _marked(before) or indent(before.text) > 0
+    if after_block and after is not None and _marked(after):
+        return Heading(text, None, None)
+    return None
+
+
+def _marked(line: Line) -> bool:
+    """True for a bullet, a numbered item or a .docx list paragraph."""
+    return line.list_item or item_marker(line.text) is not None
 
 
 def _docx_heading_level(style: str) -> int | None:

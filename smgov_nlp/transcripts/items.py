@@ -3,7 +3,8 @@
 Bullets, numbered items and plain lines are items; indented lines that follow an item (and,
 after a bullet, a wrapped line starting in lower case) continue it. An item holding several
 sentences becomes one statement per sentence, split by spaCy's rule-based sentencizer on a
-blank pipeline (no model to download), with common Spanish and English abbreviations protected.
+blank pipeline (no model to download), with common Spanish and English abbreviations protected;
+a run-on sentence joining two clauses is split further by :mod:`smgov_nlp.transcripts.clauses`.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from smgov_nlp.lang import detect_lang
+from smgov_nlp.transcripts.clauses import split_clauses
 from smgov_nlp.transcripts.headings import Heading
 from smgov_nlp.transcripts.markup import Line, indent, item_marker
 from smgov_nlp.transcripts.statement import Statement
@@ -149,7 +151,11 @@ def split_sentences(text: str, lang: str = "es") -> list[tuple[int, str]]:
 
 
 def item_statements(item: Item, heading: Heading | None, file: str, group: str) -> Iterator[Statement]:
-    """One statement per sentence of an item; each keeps the line its sentence starts on."""
+    """One statement per sentence of an item (per clause of a run-on sentence); each keeps the line its sentence starts on.
+
+    The parts of a split run-on sentence keep its file, line, section, type and group, so they
+    still count as one response.
+    """
     text = ""
     offsets: list[int] = []
     numbers: list[int] = []
@@ -163,21 +169,22 @@ def item_statements(item: Item, heading: Heading | None, file: str, group: str) 
         return
     item_lang = detect_lang(text)
     for start, sentence in split_sentences(text, item_lang):
-        if not any(ch.isalnum() for ch in sentence):
-            continue
         line = numbers[bisect.bisect_right(offsets, start) - 1]
-        lang = detect_lang(sentence)
-        if lang == "und" or (len(sentence.split()) < _SHORT_SENTENCE and len(sentence) < len(text)):
-            lang = item_lang if item_lang != "und" else lang  # a short piece has too few words to tell
-        yield Statement(
-            text=sentence,
-            lang=lang,
-            type=heading.type if heading else None,
-            section=heading.section if heading else "",
-            file=file,
-            line=line,
-            group=group,
-        )
+        for _, clause in split_clauses(sentence, item_lang):
+            if not any(ch.isalnum() for ch in clause):
+                continue
+            lang = detect_lang(clause)
+            if lang == "und" or (len(clause.split()) < _SHORT_SENTENCE and len(clause) < len(text)):
+                lang = item_lang if item_lang != "und" else lang  # a short piece has too few words to tell
+            yield Statement(
+                text=clause,
+                lang=lang,
+                type=heading.type if heading else None,
+                section=heading.section if heading else "",
+                file=file,
+                line=line,
+                group=group,
+            )
 
 
 def fill_undetermined(statements: list[Statement]) -> list[Statement]:

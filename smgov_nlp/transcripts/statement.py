@@ -1,8 +1,8 @@
-"""The statement record: one sentence of workshop notes with where it came from."""
+"""The records of segmented notes: a statement to code, a line kept as metadata, and both together."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -22,3 +22,26 @@ class Statement:
     file: str
     line: int
     group: str
+
+
+@dataclass(frozen=True)
+class MetadataLine:
+    """A line (or sentence) of notes that is kept but never coded.
+
+    ``kind`` is ``"title"``, ``"preamble"`` (a line before the first heading), ``"metadata"``
+    (a "Fecha: …" or "Mesa 2" line elsewhere) or ``"remark"`` (a remark about the workshop
+    itself, see :mod:`smgov_nlp.transcripts.remarks`); ``line`` is numbered as in :class:`Statement`.
+    """
+
+    text: str
+    kind: str
+    file: str
+    line: int
+
+
+@dataclass
+class Notes:
+    """A segmented notes file: the statements to code and the metadata kept beside them, in file order."""
+
+    statements: list[Statement] = field(default_factory=list)
+    metadata: list[MetadataLine] = field(default_factory=list)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 
+import pandas as pd
 import pytest
 from conftest import REPO
 
-from smgov_nlp.transcripts.segment import Statement, segment_file, segment_text
+import smgov_nlp.workflows.precode as precode
+from smgov_nlp.transcripts.segment import MetadataLine, Statement, segment_file, segment_notes, segment_text
 
 SPANISH_NOTES = """\
 Taller: Redes sociales en el gobierno
@@ -95,10 +98,47 @@ def test_english_md_with_hash_headings(tmp_path):
         (12, "benefit", "What are the main benefits?", "Faster communication with citizens, e.g. during emergencies."),
         (15, "strategy", "Strategic components", "Write a social media policy."),
         (15, "strategy", "Strategic components", "Train the staff who manage the accounts."),
-        (18, None, "Notes", "The group ran out of time"),
-    ]
+    ]  # "The group ran out of time" (line 18) is a remark about the workshop: metadata, not a statement
     assert {s.group for s in statements} == {"B"}
     assert {s.lang for s in statements} == {"en"}
+
+
+def test_unknown_heading_items_are_coded_with_a_model_type(tmp_path, monkeypatch):
+    """Finding 5: "Otros comentarios:" (and "Other comments" alone before bullets) is a heading, not a strategy."""
+    notes = ("Estrategias\n- Capacitar al personal\n\nOtros comentarios:\n- El portal es lento\n\n"
+             "Other comments\n- Citizens like the videos\n")
+    path = write(tmp_path, "mesa.txt", notes)
+    assert [(s.type, s.section, s.text) for s in segment_file(path)] == [
+        ("strategy", "Estrategias", "Capacitar al personal"),
+        (None, "Otros comentarios", "El portal es lento"),
+        (None, "Other comments", "Citizens like the videos"),
+    ]
+
+    def predict(model, texts, runner_up=False, k=3):  # the model calls both "benefit"
+        return pd.DataFrame({
+            "lang": "es", "layer": "technology", "layer_confidence": 0.9, "type": "benefit",
+            "type_confidence": 0.9, "needs_review": False, "nearest_examples": [[] for _ in texts],
+            "layer_runner_up": "information_data", "layer_runner_up_confidence": 0.1,
+            "type_runner_up": "risk", "type_runner_up_confidence": 0.1}, index=range(len(texts)))
+
+    monkeypatch.setattr(precode, "predict_statements", predict)
+    stub = SimpleNamespace(thresholds={"layer": 0.5, "type": 0.5}, version="stub@0")
+    coded = precode.code_statements(precode.segment_files([path]), stub, data_dir=tmp_path)
+    assert coded[["type", "type_source"]].values.tolist() == [
+        ["strategy", "section"], ["benefit", "model"], ["benefit", "model"]]
+
+
+def test_segment_notes_keeps_title_preamble_and_metadata_lines(tmp_path):
+    notes = segment_notes(write(tmp_path, "mesa_notas.txt", SPANISH_NOTES))
+    assert notes.statements == segment_file(tmp_path / "mesa_notas.txt")
+    assert [(m.kind, m.line, m.text) for m in notes.metadata] == [
+        ("title", 1, "Taller: Redes sociales en el gobierno"),
+        ("preamble", 2, "Secretaría: Secretaría de Finanzas"),
+        ("preamble", 3, "Fecha: 12 de marzo de 2012"),
+        ("preamble", 4, "Mesa 2"),
+    ]
+    english = segment_notes(write(tmp_path, "mesa2_notes.md", ENGLISH_MD))
+    assert english.metadata[-1] == MetadataLine("The group ran out of time", "remark", "mesa2_notes.md", 18)
 
 
 def test_segment_text_matches_segment_file(tmp_path):
