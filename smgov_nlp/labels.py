@@ -34,28 +34,29 @@ TYPE_TITLES: dict[str, str] = {
     "benefit": "Perceived benefits",
     "strategy": "Strategic components",
 }
-# Readable names people may type for an id (review spreadsheets, imports), English then Spanish; matched
-# case- and accent-insensitively, with or without a leading "1." and with "_" or "-" read as spaces.
-LABEL_NAMES: dict[str, dict[str, tuple[str, ...]]] = {
+# Readable names people may type for an id (review spreadsheets, imports), per language, the first one
+# shown; matched case- and accent-insensitively, with or without a leading "1." and with "_"/"-" as spaces.
+LABEL_NAMES: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
     "layer": {
-        "general_context": ("General context", "Contexto general"),
-        "institutional_framework": ("Institutional framework", "Marco institucional"),
-        "interorganizational_collaboration": (
-            "Interorganizational collaboration and networks", "Interorganizational collaboration",
-            "Colaboración interorganizacional y redes", "Colaboración interorganizacional",
-        ),
-        "organizational_structure_processes": (
-            "Organizational structure and processes", "Estructura y procesos organizacionales",
-            "Estructura y procesos organizativos",
-        ),
-        "information_data": ("Information and data", "Información y datos"),
-        "technology": ("Technology", "Tecnología"),
+        "general_context": {"en": ("General context",), "es": ("Contexto general",)},
+        "institutional_framework": {"en": ("Institutional framework",), "es": ("Marco institucional",)},
+        "interorganizational_collaboration": {
+            "en": ("Interorganizational collaboration and networks", "Interorganizational collaboration"),
+            "es": ("Colaboración interorganizacional y redes", "Colaboración interorganizacional"),
+        },
+        "organizational_structure_processes": {
+            "en": ("Organizational structure and processes",),
+            "es": ("Estructura y procesos organizacionales", "Estructura y procesos organizativos"),
+        },
+        "information_data": {"en": ("Information and data",), "es": ("Información y datos",)},
+        "technology": {"en": ("Technology",), "es": ("Tecnología",)},
     },
     "type": {
-        "risk": ("Risk", "Risks", "Perceived risks", "Riesgo", "Riesgos", "Riesgos percibidos"),
-        "benefit": ("Benefit", "Benefits", "Perceived benefits", "Beneficio", "Beneficios", "Beneficios percibidos"),
-        "strategy": ("Strategy", "Strategies", "Strategic components", "Strategic component", "Estrategia",
-                     "Estrategias", "Componentes estratégicos", "Componente estratégico"),
+        "risk": {"en": ("Risk", "Risks", "Perceived risks"), "es": ("Riesgo", "Riesgos", "Riesgos percibidos")},
+        "benefit": {"en": ("Benefit", "Benefits", "Perceived benefits"),
+                    "es": ("Beneficio", "Beneficios", "Beneficios percibidos")},
+        "strategy": {"en": ("Strategy", "Strategies", "Strategic components", "Strategic component"),
+                     "es": ("Estrategia", "Estrategias", "Componentes estratégicos", "Componente estratégico")},
     },
 }
 # Keys the review screen uses to set a layer: "1".."6" in framework order.
@@ -80,7 +81,8 @@ def _name_key(value: str) -> str:
 
 
 _BY_NAME: dict[str, dict[str, str]] = {
-    head: {_name_key(name): label for label in ids for name in (label, *LABEL_NAMES[head][label])}
+    head: {_name_key(name): label for label in ids
+           for name in (label, *(n for names in LABEL_NAMES[head][label].values() for n in names))}
     for head, ids in HEADS.items()
 }
 
@@ -96,7 +98,7 @@ def label_from_name(head: str, value: str) -> str:
         return LAYER_KEYS[text]
     label = _BY_NAME[head].get(_name_key(text))
     if label is None:
+        first = LABEL_NAMES[head][HEADS[head][0]]
         raise ValueError(f"{head} {text!r} is not a valid id or name; expected one of {list(HEADS[head])} "
-                         f"or a name such as {LABEL_NAMES[head][HEADS[head][0]][0]!r} or "
-                         f"{LABEL_NAMES[head][HEADS[head][0]][-1]!r}")
+                         f"or a name such as {first['en'][0]!r} or {first['es'][0]!r}")
     return label

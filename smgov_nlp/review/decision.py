@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -51,6 +52,11 @@ def utc_now() -> str:
     """The current time as ISO-8601 UTC, to the second: ``2024-05-01T09:30:00+00:00``
     (``SOURCE_DATE_EPOCH`` when that is set)."""
     return source_datetime().isoformat(timespec="seconds")
+
+
+def new_batch_id() -> str:
+    """A fresh id for one import's rows: its UTC time and a random part, ``20240501-093000-3f9a``."""
+    return f"{source_datetime():%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
 
 
 @dataclass(frozen=True)
