@@ -287,29 +287,67 @@ def test_review_spreadsheet_round_trip(queue_csv, tmp_path):
     data, sheet = tmp_path / "data", tmp_path / "review.xlsx"
     result = smgov("review", queue_csv, "--export", sheet, "--data", data, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert f"wrote 2 statements to {sheet}; edit layer/type there, then run smgov review --import {sheet}" \
-        in result.stderr
+    assert f"wrote 2 statements to {sheet}; pick a decision or fix layer/type there (untouched rows record nothing), " \
+           f"then run smgov review --import {sheet}" in result.stderr
     book = load_workbook(sheet)
     review = book["review"]
     header = [cell.value for cell in review[1]]
     assert [review.cell(row=r, column=header.index("text") + 1).value for r in (2, 3)] == \
         ["Las herramientas son gratuitas", "Robo de identidad"]  # most uncertain first
-    review.cell(row=2, column=header.index("layer") + 1).value = "general_context"
+    review.cell(row=2, column=header.index("layer") + 1).value = "General context"  # a readable name
     book.save(sheet)
 
     result = smgov("review", "--import", sheet, "--data", data, "--reviewer", "ana", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     store_path = data / "reviewed.csv"
-    assert f"imported 2 decisions (1 accepted, 1 corrected, 0 invalid rows skipped) -> {store_path}" in result.stderr
+    assert f"imported 1 decisions (0 accepted, 1 corrected, 0 not a statement) -> {store_path}; 1 untouched rows " \
+           "stay in the queue, 0 already recorded, 0 invalid rows skipped" in result.stderr
+    (batch,) = read(store_path)["batch"]
+    assert result.stdout == f"batch {batch} (undo with: smgov review --undo-import {batch})\n"
     stored = read(store_path)
     assert list(stored.columns) == list(STORE_COLUMNS)
-    assert stored[["text", "layer", "type", "reviewer", "via", "suggested_layer", "model_version"]].values.tolist() == [
-        ["Las herramientas son gratuitas", "general_context", "benefit", "ana", "xlsx", "technology", "default@test"],
-        ["Robo de identidad", "institutional_framework", "risk", "ana", "xlsx", "institutional_framework",
-         "default@test"],
+    assert stored[["text", "layer", "type", "reviewer", "via", "suggested_layer", "model_version", "decision"]
+                  ].values.tolist() == [
+        ["Las herramientas son gratuitas", "general_context", "benefit", "ana", "xlsx", "technology", "default@test",
+         "correct"],
     ]
-    assert stored["text_hash"].tolist() == [text_hash("Las herramientas son gratuitas"), text_hash("Robo de identidad")]
+    assert stored["text_hash"].tolist() == [text_hash("Las herramientas son gratuitas")]
 
-    result = smgov("review", queue_csv, "--data", data, cwd=tmp_path)
+
+def test_review_import_dry_run_then_undo_import(queue_csv, tmp_path):
+    data, sheet = tmp_path / "data", tmp_path / "review.xlsx"
+    assert smgov("review", queue_csv, "--export", sheet, "--data", data, cwd=tmp_path).returncode == 0
+    book = load_workbook(sheet)
+    review = book["review"]
+    header = [cell.value for cell in review[1]]
+    review.cell(row=2, column=header.index("decision") + 1).value = "not a statement"
+    review.cell(row=3, column=header.index("type") + 1).value = "Riesgos percibidos"  # unchanged: still untouched
+    book.save(sheet)
+
+    result = smgov("-q", "review", "--import", sheet, "--data", data, "--dry-run", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert result.stdout == "nothing to review (2 already decided)\n"
+    assert result.stdout == ("dry run: would import 1 decisions (0 accepted, 0 corrected, 1 not a statement); "
+                             "1 untouched rows stay in the queue, 0 already recorded, 0 invalid rows skipped; "
+                             "nothing written\n")
+    assert not data.exists()
+
+    result = smgov("review", "--import", sheet, "--data", data, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    batch = result.stdout.split()[1]
+    assert DecisionStore(data).latest()[text_hash("Las herramientas son gratuitas")].decision == "not_statement"
+
+    result = smgov("review", "--undo-import", "no-such-batch", "--data", data, cwd=tmp_path)
+    assert result.returncode == 2
+    assert one_error_line(result).startswith(f"error: no rows of batch 'no-such-batch' in '{data / 'reviewed.csv'}'; "
+                                             f"its batches, newest first: {batch}; ")
+    result = smgov("review", "--undo-import", batch, "--data", data, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert f"removed 1 decisions of batch {batch} from {data / 'reviewed.csv'}" in result.stderr
+    assert DecisionStore(data).latest() == {} and len(DecisionStore(data).history()) == 0
+
+
+def test_review_data_that_is_a_file_names_the_data_flag(queue_csv, tmp_path):
+    result = smgov("review", "--undo-import", "b1", "--data", queue_csv, cwd=tmp_path)
+    assert result.returncode == 2
+    line = one_error_line(result)
+    assert "is a file, expected a folder; pass --data with a folder" in line and "--data-dir" not in line

@@ -216,7 +216,7 @@ def test_invalid_reviewed_label_is_an_error(data_dir):
         load_corpus(data_dir)
 
 
-@pytest.mark.parametrize("bad", [{"via": "web"}, {"type": ""}, {"text_hash": ""}],
+@pytest.mark.parametrize("bad", [{"via": "email"}, {"type": ""}, {"text_hash": ""}],
                          ids=["unknown via", "layer without type", "no key"])
 def test_a_row_the_store_refuses_is_not_trained_on(data_dir, bad):
     """Training reads reviewed.csv through the decision store, so it refuses what review refuses."""
@@ -227,6 +227,12 @@ def test_a_row_the_store_refuses_is_not_trained_on(data_dir, bad):
     assert "row 3 of" in info.value.problem and "is not a valid decision" in info.value.problem
     with pytest.raises(SmgovError, match="is not a valid decision"):
         DecisionStore(data_dir).latest()
+
+
+def test_a_statement_marked_not_a_statement_is_not_trained_on(data_dir):
+    write_reviewed(data_dir, [decision(A, "technology", "risk", "2024-05-01T09:00:00+00:00"),
+                              decision(B, "", "", "2024-05-01T09:01:00+00:00") | {"decision": "not_statement"}])
+    assert load_corpus(data_dir).query("role == 'reviewed'")["text"].tolist() == [A]
 
 
 def test_reviewed_rows_cut_off_by_a_crash_are_not_trained_on(data_dir):

@@ -131,6 +131,34 @@ def test_code_statements_applies_the_latest_human_decision(monkeypatch, tmp_path
     assert (open_["layer"], open_["layer_source"], open_["needs_review"]) == ("technology", "model", True)
 
 
+def test_not_a_statement_stays_in_statements_and_leaves_ideas_tables_and_queue(monkeypatch, tmp_path):
+    rows = [("Otros comentarios", None), ("Robo de identidad", "risk"), ("Hackeo", "risk")]
+    monkeypatch.setattr(precode, "predict_statements", fixed_predictions([("technology", 0.40, "risk", 0.40)] * 3))
+    for name, value in vars(stub_idea_model({text: 0 for text, _ in rows})).items():
+        monkeypatch.setattr(STUB, name, value, raising=False)
+    monkeypatch.setattr(precode, "load_model", lambda model_dir=None: STUB)
+    monkeypatch.setattr(precode, "segment_files", lambda paths: statements(rows))
+    DecisionStore(tmp_path / "data").append([
+        Decision.new("Otros comentarios", decision="not_statement", reviewer="ana", note="a heading"),
+    ])
+    summary = run_precode(["notes.txt"], tmp_path / "out", data_dir=tmp_path / "data")
+    out = tmp_path / "out"
+    coded = read(out / "statements.csv")
+    assert list(coded.columns) == STATEMENT_COLUMNS
+    heading = coded.iloc[0]
+    assert (heading["text"], heading["decision"], heading["layer"], heading["type"]) == \
+        ("Otros comentarios", "not_statement", "", "")
+    assert (heading["layer_source"], heading["type_source"], heading["needs_review"], heading["idea_id"]) == \
+        ("human", "human", "false", "")
+    assert coded["statement_id"].tolist() == ["S00001", "S00002", "S00003"]  # kept in place
+    assert coded["decision"].tolist()[1:] == ["", ""]
+    ideas = read(out / "ideas.csv")
+    assert ideas["member_ids"].tolist() == ["S00002 S00003"]
+    assert "Otros comentarios" not in (out / "tables.md").read_text(encoding="utf-8")
+    assert read(out / "review_queue.csv")["text"].tolist() == ["Robo de identidad", "Hackeo"]
+    assert (summary["statements"], summary["ideas"], summary["needs_review"], summary["human"]) == (3, 1, 2, 1)
+
+
 # --- consolidate and review_queue with a stub model --------------------------------------------
 
 
@@ -232,7 +260,7 @@ def test_precode_writes_every_output(precoded):
         "ideas.csv", "review_queue.csv", "statements.csv", "tables.html", "tables.md", "tables.xlsx"]
     assert list(precoded.statements.columns) == [
         "statement_id", "text", "lang", "type", "type_source", "type_confidence", "layer", "layer_source",
-        "layer_confidence", "needs_review", "idea_id", "file", "line", "section", "group"]
+        "layer_confidence", "needs_review", "idea_id", "file", "line", "section", "group", "decision"]
     assert list(precoded.statements.columns) == STATEMENT_COLUMNS
     assert list(precoded.ideas.columns) == [
         "idea_id", "type", "layer", "count", "idea_text", "member_ids", "languages"]

@@ -38,6 +38,7 @@ QUEUE_OPTIONAL: tuple[str, ...] = (
     "section",
     "group",
     "statement_id",
+    "idea_id",
     "model_version",
 )
 PROVENANCE: tuple[str, ...] = ("file", "line", "section", "group", "statement_id")

@@ -7,6 +7,9 @@ Terminal keys (:class:`ReviewApp`):
   suggestion for the other and waits, so both can be corrected; once both heads
   have been set by key the decision is saved and the next statement shown. A
   one-head correction is therefore two keys (``3`` then ``a``);
+* ``x`` saves "not a statement" (a heading or an aside: it leaves the ideas, the tables and
+  the queue) and moves on;
+* ``n`` opens a note and ``m`` toggles "an idea of its own"; both are saved with the decision;
 * space skips (nothing is written), ``u`` undoes the last decision of this session
   (it goes back to that statement and appends its previous state to the store),
   ``q`` quits.
@@ -26,15 +29,17 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
-from textual.widgets import Footer, Static
+from textual.screen import ModalScreen
+from textual.widgets import Footer, Input, Static
 
 from smgov_nlp.errors import SmgovError
 from smgov_nlp.labels import LAYER_KEYS, LAYER_TITLES, TYPE_KEYS, TYPE_TITLES, TYPES
-from smgov_nlp.review.decision import Decision, default_reviewer, utc_now
+from smgov_nlp.review.decision import ACCEPT, CORRECT, NOT_STATEMENT, OWN_IDEA, Decision, default_reviewer, utc_now
 from smgov_nlp.review.queue import PROVENANCE, load_queue, nearest_examples
 from smgov_nlp.review.store import DecisionStore
 
 _KEY_OF_TYPE = {type_: key for key, type_ in TYPE_KEYS.items()}
+_STATEMENT_ACTIONS = {"set_layer", "set_type", "accept", "not_statement", "note", "own_idea", "skip"}
 
 
 @dataclass(frozen=True)
@@ -44,6 +49,7 @@ class ReviewSummary:
     total: int = 0  # statements in the queue at the start of the session
     accepted: int = 0  # saved as suggested
     corrected: int = 0  # saved with a changed layer and/or type
+    not_statement: int = 0  # saved as "not a statement"
     skipped: int = 0  # skipped and not decided later in the session
     undone: int = 0  # undo presses that took a decision back
     store_path: Path | None = None
@@ -52,7 +58,7 @@ class ReviewSummary:
 
     @property
     def decided(self) -> int:
-        return self.accepted + self.corrected
+        return self.accepted + self.corrected + self.not_statement
 
     @property
     def remaining(self) -> int:
@@ -65,13 +71,6 @@ class _Step:
     index: int  # position in the queue
     previous: Decision | None  # the store's latest decision before this one
     decision: Decision
-
-    @property
-    def accepted(self) -> bool:
-        return (self.decision.layer, self.decision.type) == (
-            self.decision.suggested_layer,
-            self.decision.suggested_type,
-        )
 
 
 def _fmt_conf(value: float) -> str:
@@ -87,10 +86,27 @@ def _type_name(type_: str) -> str:
 
 
 HELP_KEYS = (
-    "a save shown & next · 1-6 layer · r/b/s type (both set → saved & next) · "
-    "space skip · u undo · q quit"
+    "a save shown & next · 1-6 layer · r/b/s type (both set → saved & next) · x not a statement · "
+    "n note · m own idea · space skip · u undo · q quit"
 )
 HELP_LEGEND = "  ".join(f"{key} {LAYER_TITLES[layer].split('. ', 1)[1]}" for key, layer in LAYER_KEYS.items())
+
+
+class NoteScreen(ModalScreen[str | None]):
+    """One line of text for the note: Enter keeps it, Escape leaves the note as it was."""
+
+    CSS = "NoteScreen { align: center middle; } #note { width: 80%; border: round $accent; }"
+    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
+
+    def __init__(self, note: str):
+        super().__init__()
+        self.note = note
+
+    def compose(self) -> ComposeResult:
+        yield Input(self.note, placeholder="a note for this statement (Enter saves, Escape cancels)", id="note")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.dismiss(event.value.strip())
 
 
 class ReviewApp(App[ReviewSummary]):
@@ -118,6 +134,9 @@ class ReviewApp(App[ReviewSummary]):
             Binding(key, f"set_type('{key}')", TYPES[i], show=True, group=Binding.Group("Type", compact=True))
             for i, key in enumerate(TYPE_KEYS)
         ],
+        Binding("x", "not_statement", "Not a statement"),
+        Binding("n", "note", "Note"),
+        Binding("m", "own_idea", "Own idea"),
         Binding("space", "skip", "Skip"),
         Binding("u", "undo", "Undo"),
         Binding("q", "quit_review", "Quit"),
@@ -134,7 +153,7 @@ class ReviewApp(App[ReviewSummary]):
         self._steps: list[_Step] = []
         self._skipped: set[int] = set()
         self._undone = 0
-        self._pending: dict[str, str] = {}
+        self._pending: dict[str, str] = {}  # layer, type, note and idea_with of the statement shown
         self._touched: set[str] = set()
 
     # layout
@@ -163,10 +182,12 @@ class ReviewApp(App[ReviewSummary]):
 
     def summary(self) -> ReviewSummary:
         decided = {step.index for step in self._steps}
+        kinds = [step.decision.decision for step in self._steps]
         return ReviewSummary(
             total=len(self.rows),
-            accepted=sum(step.accepted for step in self._steps),
-            corrected=sum(not step.accepted for step in self._steps),
+            accepted=kinds.count(ACCEPT),
+            corrected=kinds.count(CORRECT),
+            not_statement=kinds.count(NOT_STATEMENT),
             skipped=len(self._skipped - decided),
             undone=self._undone,
             store_path=self.store.path,
@@ -174,6 +195,7 @@ class ReviewApp(App[ReviewSummary]):
         )
 
     def _show(self) -> None:
+        self.refresh_bindings()  # statement keys go off once the queue is finished
         summary = self.summary()
         progress = f"{min(self.position + 1, len(self.rows))} of {len(self.rows)} · most uncertain first · " \
                    f"saved {summary.decided} · skipped {summary.skipped} · reviewer {self.reviewer}"
@@ -188,7 +210,7 @@ class ReviewApp(App[ReviewSummary]):
             for name in ("suggestion", "choice", "examples"):
                 self.query_one(f"#{name}", Static).update("")
             return
-        self._pending = {"layer": row["layer"], "type": row["type"]}
+        self._pending = {"layer": row["layer"], "type": row["type"], "note": "", "idea_with": ""}
         self._touched = set()
         self.query_one("#text", Static).update(Content(row["text"]))
         meta = [f"lang {row['lang'] or 'und'}"]
@@ -229,9 +251,17 @@ class ReviewApp(App[ReviewSummary]):
             mark = "changed" if value != row[head] else ("set" if head in self._touched else "suggested")
             style = "bold underline" if mark == "changed" else ("bold" if mark == "set" else "")
             parts += [f"\n  {head:<5}  ", (name(value), style), f"  [{mark}]"]
+        if self._pending["idea_with"]:
+            parts += ["\n  idea   ", ("an idea of its own", "bold"), "  [m to undo]"]
+        if self._pending["note"]:
+            parts += ["\n  note   ", self._pending["note"]]
         self.query_one("#choice", Static).update(Content.assemble(*parts))
 
     # actions
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Keys that act on a statement are off (shown dimmed) once the queue is finished."""
+        return None if self.done and action in _STATEMENT_ACTIONS else True
 
     def action_set_layer(self, key: str) -> None:
         self._set("layer", LAYER_KEYS[key])
@@ -240,9 +270,6 @@ class ReviewApp(App[ReviewSummary]):
         self._set("type", TYPE_KEYS[key])
 
     def _set(self, head: str, value: str) -> None:
-        if self.done:
-            self.bell()
-            return
         self._pending[head] = value
         self._touched.add(head)
         if self._touched == {"layer", "type"}:
@@ -251,9 +278,6 @@ class ReviewApp(App[ReviewSummary]):
             self._show_choice()
 
     def action_accept(self) -> None:
-        if self.done:
-            self.bell()
-            return
         missing = [head for head in ("layer", "type") if not self._pending[head]]
         if missing:
             keys = "1-6" if missing[0] == "layer" else "r/b/s"
@@ -261,12 +285,33 @@ class ReviewApp(App[ReviewSummary]):
             return
         self._save()
 
-    def _save(self) -> None:
+    def action_not_statement(self) -> None:
+        self._save(NOT_STATEMENT)
+
+    def action_own_idea(self) -> None:
+        self._pending["idea_with"] = "" if self._pending["idea_with"] else OWN_IDEA
+        self._show_choice()
+
+    def action_note(self) -> None:
+        position = self.position
+
+        def keep(note: str | None) -> None:
+            if note is not None and position == self.position:
+                self._pending["note"] = note
+                self._show_choice()
+
+        self.push_screen(NoteScreen(self._pending["note"]), keep)
+
+    def _save(self, verdict: str | None = None) -> None:
         row = self.rows[self.position]
+        labelled = verdict != NOT_STATEMENT
         decision = Decision.new(
             row["text"],
-            self._pending["layer"],
-            self._pending["type"],
+            self._pending["layer"] if labelled else "",
+            self._pending["type"] if labelled else "",
+            decision=verdict,
+            note=self._pending["note"],
+            idea_with=self._pending["idea_with"] if labelled else "",
             text_hash=row["text_hash"],
             lang=row["lang"],
             reviewer=self.reviewer,
@@ -286,9 +331,6 @@ class ReviewApp(App[ReviewSummary]):
         self._show()
 
     def action_skip(self) -> None:
-        if self.done:
-            self.bell()
-            return
         self._skipped.add(self.position)
         self.position += 1
         self._show()

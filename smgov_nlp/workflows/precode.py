@@ -21,6 +21,7 @@ from smgov_nlp.ideas.grouping import check_lang, check_threshold, group_ideas
 from smgov_nlp.io.writers import write_table
 from smgov_nlp.labels import HEADS, LAYERS
 from smgov_nlp.model.folder import Model, load_model
+from smgov_nlp.review.decision import NOT_STATEMENT
 from smgov_nlp.review.store import DecisionStore
 from smgov_nlp.text import text_hash
 from smgov_nlp.ties import below, rounded
@@ -31,7 +32,8 @@ from smgov_nlp.workflows.tables import write_tables
 log = logging.getLogger(__name__)
 
 STATEMENT_COLUMNS = ["statement_id", "text", "lang", "type", "type_source", "type_confidence", "layer",
-                     "layer_source", "layer_confidence", "needs_review", "idea_id", "file", "line", "section", "group"]
+                     "layer_source", "layer_confidence", "needs_review", "idea_id", "file", "line", "section", "group",
+                     "decision"]
 IDEA_COLUMNS = ["idea_id", "type", "layer", "count", "idea_text", "member_ids", "languages"]
 
 
@@ -77,6 +79,7 @@ def code_statements(statements: pd.DataFrame, model: Model, data_dir: str | Path
             out.loc[human, f"{head}_source"] = "human"
             out.loc[human, f"{head}_confidence"] = 1.0
         out.loc[human, "needs_review"] = False
+    out["decision"] = [decisions[h].decision if h in decisions else "" for h in out["text_hash"]]  # not_statement: no labels
     out["model_version"] = model.version
     return out
 
@@ -133,7 +136,9 @@ def run_precode(paths: Sequence[str | Path], out_dir: str | Path, model_dir: str
     if progress:
         progress(f"{len(statements)} statements from {len(paths)} files")
     coded = code_statements(statements, model, data_dir)
-    coded, ideas = consolidate(coded, model, threshold, lang=lang)
+    aside = coded[coded["decision"] == NOT_STATEMENT]  # people said these are not statements: no idea, table or queue
+    coded, ideas = consolidate(coded.drop(index=aside.index), model, threshold, lang=lang)
+    coded = pd.concat([coded, aside]).sort_index()
     out_dir.mkdir(parents=True, exist_ok=True)
     write_table(coded[STATEMENT_COLUMNS], out_dir / "statements.csv")
     write_table(ideas, out_dir / "ideas.csv")

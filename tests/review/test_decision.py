@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from smgov_nlp.review.decision import COLUMNS, Decision, default_reviewer, utc_now
+from smgov_nlp.review.decision import COLUMNS, LEGACY_COLUMNS, Decision, default_reviewer, utc_now
 from smgov_nlp.text import normalize_text, text_hash
 
 
@@ -78,17 +78,39 @@ def test_decision_rejects_bad_labels(layer, type_, message):
 
 
 def test_decision_rejects_bad_via_empty_key_and_non_strings():
-    with pytest.raises(ValueError, match="via 'web' is not one of"):
-        make("x", via="web")
+    with pytest.raises(ValueError, match="via 'email' is not one of"):
+        make("x", via="email")
     with pytest.raises(ValueError, match="text_hash is empty"):
         Decision(**dict.fromkeys(COLUMNS, "") | {"via": "tui"})
     with pytest.raises(TypeError, match="Decision.lang must be a str, got NoneType"):
         make("x", lang=None)
 
 
+def test_the_verdict_is_inferred_or_given_and_checked():
+    assert make("x", suggested_layer="technology", suggested_type="risk").decision == "accept"
+    assert make("x", suggested_layer="technology", suggested_type="benefit").decision == "correct"
+    assert make("x").decision == "correct"  # no suggestion: the labels are the reviewer's own
+    heading = Decision.new("Otros comentarios", decision="not_statement", note="a heading", reviewer="ana")
+    assert (heading.layer, heading.type, heading.decided, heading.is_statement) == ("", "", True, False)
+    legacy = Decision(**dict(zip(LEGACY_COLUMNS, make("x", suggested_layer="technology",
+                                                      suggested_type="risk").row())))
+    assert legacy.decision == "accept"  # a row from before the column gets its verdict
+    with pytest.raises(ValueError, match="decision 'maybe' is not one of"):
+        make("x", decision="maybe")
+    with pytest.raises(ValueError, match="decision 'not_statement' has no layer or type"):
+        make("x", decision="not_statement")
+    with pytest.raises(ValueError, match="decision 'accept' needs a layer and a type"):
+        Decision.new("x", decision="accept")
+    with pytest.raises(ValueError, match="idea_with 'I0003' is not 'own' or the text_hash"):
+        make("x", idea_with="I0003")
+    with pytest.raises(ValueError, match="an undecided row has no note"):
+        Decision.new("x", decision="", note="hm")
+
+
 def test_undecided_clears_the_labels_and_row_follows_the_columns():
-    decision = make("Falta de presupuesto", lang="es", model_version="m1")
+    decision = make("Falta de presupuesto", lang="es", model_version="m1", note="ojo", idea_with="own", batch="b1")
     undone = decision.undecided(reviewer="luis")
     assert (undone.layer, undone.type, undone.reviewer, undone.decided) == ("", "", "luis", False)
+    assert (undone.decision, undone.note, undone.idea_with, undone.batch) == ("", "", "", "")
     assert undone.text_hash == decision.text_hash
     assert decision.row() == [getattr(decision, name) for name in COLUMNS]

@@ -15,7 +15,8 @@ from smgov_nlp.review.decision import COLUMNS, Decision
 from smgov_nlp.review.store import DecisionStore, default_data_dir, load_reviewed_examples
 from smgov_nlp.text import text_hash
 
-HEADER = "text_hash,text,lang,layer,type,reviewer,reviewed_at,model_version,suggested_layer,suggested_type,via"
+LEGACY_HEADER = "text_hash,text,lang,layer,type,reviewer,reviewed_at,model_version,suggested_layer,suggested_type,via"
+HEADER = LEGACY_HEADER + ",decision,note,batch,idea_with"
 
 
 def make(text: str, layer: str = "technology", type_: str = "risk", **kw) -> Decision:
@@ -43,10 +44,12 @@ def test_default_data_dir_is_under_cwd_not_the_package(tmp_path, monkeypatch):
     assert Path(smgov_nlp.__file__).parent not in store.path.parents
 
 
-def test_data_dir_that_is_a_file_is_an_error(tmp_path):
+def test_data_dir_that_is_a_file_is_an_error_whose_hint_names_the_data_flag(tmp_path):
     (tmp_path / "x").write_text("hi")
-    with pytest.raises(SmgovError, match="is a file, expected a folder"):
+    with pytest.raises(SmgovError, match="is a file, expected a folder") as error:
         DecisionStore(tmp_path / "x")
+    assert "pass --data with a folder" in error.value.fix
+    assert "--data-dir" not in str(error.value)
 
 
 # --- the file format ---------------------------------------------------------------------
@@ -66,16 +69,19 @@ def test_append_writes_exact_columns_and_rows(tmp_path):
 
 
 def test_file_bytes_are_the_established_format(tmp_path):
-    """Byte for byte what every version of smgov wrote: UTF-8, no BOM, minimal quoting, LF line ends."""
+    """Byte for byte what smgov writes: UTF-8, no BOM, minimal quoting, LF line ends."""
     store = DecisionStore(tmp_path)
-    a, b = make("Uso de redes"), make('Dijo "ya", y\nse fue', "information_data", "benefit", via="xlsx")
+    a = make("Uso de redes")
+    b = make('Dijo "ya", y\nse fue', "information_data", "benefit", via="xlsx", note="ojo, dudoso", batch="b1",
+             idea_with=a.text_hash)
     store.append([a])
     store.append([b])
     assert store.path.read_bytes() == (
         f"{HEADER}\n"
-        f"{a.text_hash},Uso de redes,es,technology,risk,ana,2024-05-01T09:30:00+00:00,m1,technology,risk,tui\n"
+        f"{a.text_hash},Uso de redes,es,technology,risk,ana,2024-05-01T09:30:00+00:00,m1,technology,risk,tui,"
+        "accept,,,\n"
         f'{b.text_hash},"Dijo ""ya"", y\nse fue",es,information_data,benefit,ana,2024-05-01T09:30:00+00:00,m1,'
-        "technology,risk,xlsx\n"
+        f'technology,risk,xlsx,correct,"ojo, dudoso",b1,{a.text_hash}\n'
     ).encode()
 
 
@@ -101,6 +107,88 @@ def test_append_to_an_empty_or_blank_file_writes_the_header(tmp_path):
 def test_append_rejects_what_is_not_a_decision(tmp_path):
     with pytest.raises(TypeError, match="expected Decision objects, got dict"):
         DecisionStore(tmp_path).append([{"text": "uno"}])
+
+
+# --- files from before the decision, note, batch and idea_with columns ----------------------
+
+
+def legacy_file(folder: Path) -> tuple[Path, list[str]]:
+    """An 11-column reviewed.csv as smgov wrote it before: an accept, a correction, then an undo of the correction."""
+    accept, fix = text_hash("Uso de redes"), text_hash("Falta de presupuesto")
+    rows = [
+        f"{accept},Uso de redes,es,technology,risk,ana,2024-05-01T09:30:00+00:00,m1,technology,risk,tui",
+        f"{fix},Falta de presupuesto,es,general_context,risk,ana,2024-05-01T09:31:00+00:00,m1,technology,risk,xlsx",
+        f"{fix},Falta de presupuesto,es,,,ana,2024-05-01T09:32:00+00:00,m1,technology,risk,tui",
+        f"{fix},Falta de presupuesto,es,institutional_framework,risk,ana,2024-05-01T09:33:00+00:00,m1,"
+        "technology,risk,tui",
+    ]
+    path = folder / "reviewed.csv"
+    path.write_text(LEGACY_HEADER + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    return path, rows
+
+
+def test_an_eleven_column_file_reads_as_it_is_and_is_upgraded_on_the_next_append(tmp_path):
+    path, rows = legacy_file(tmp_path)
+    before = path.read_bytes()
+    store = DecisionStore(tmp_path)
+    latest = store.latest()
+    assert [(d.text, d.layer, d.decision, d.note, d.batch, d.idea_with) for d in latest.values()] == [
+        ("Uso de redes", "technology", "accept", "", "", ""),  # layer and type as suggested
+        ("Falta de presupuesto", "institutional_framework", "correct", "", "", ""),
+    ]
+    assert list(store.history()["decision"]) == ["accept", "correct", "", "correct"]
+    assert list(store.history().columns) == list(COLUMNS)
+    assert load_reviewed_examples(tmp_path)["text"].tolist() == ["Uso de redes", "Falta de presupuesto"]
+    assert path.read_bytes() == before  # reading never writes
+
+    store.append([make("Hackeo", note="revisar")])  # the first append rewrites the file once, with the new header
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert lines[0] == HEADER
+    assert lines[1:5] == [rows[0] + ",accept,,,", rows[1] + ",correct,,,", rows[2] + ",,,,", rows[3] + ",correct,,,"]
+    assert lines[5].endswith(",tui,accept,revisar,,")
+    inode, upgraded = path.stat().st_ino, path.read_bytes()
+    store.append([make("Otra")])  # then appends in place again
+    assert path.stat().st_ino == inode and path.read_bytes().startswith(upgraded)
+    assert [d.text for d in DecisionStore(tmp_path).latest().values()] == [
+        "Uso de redes", "Falta de presupuesto", "Hackeo", "Otra"]
+
+
+# --- import batches and idea links -------------------------------------------------------
+
+
+def test_remove_batch_removes_exactly_that_batch_and_the_previous_state_returns(tmp_path):
+    store = DecisionStore(tmp_path)
+    first = make("Uso de redes", "technology", "risk")
+    store.append([first, make("Hackeo", batch="b1")])
+    store.append([make("Uso de redes", "general_context", "risk", batch="b2"), make("Robo", batch="b2", via="xlsx")])
+    store.append([make("Otra", batch="b3")])
+    inode = store.path.stat().st_ino
+    assert store.remove_batch("b2") == 2
+    assert store.path.stat().st_ino != inode  # rewritten atomically
+    assert list(store.history()["text"]) == ["Uso de redes", "Hackeo", "Otra"]
+    assert store.latest()[first.text_hash] == first  # back to what it was before the batch
+    assert [d.text for d in DecisionStore(tmp_path).latest().values()] == ["Uso de redes", "Hackeo", "Otra"]
+    store.append([make("Después")])  # and appends go on
+    assert len(store.history()) == 4
+
+    with pytest.raises(SmgovError, match=r"no rows of batch 'b2' in .*; its batches, newest first: b3, b1") as error:
+        store.remove_batch("b2")
+    assert "batch id printed by smgov review --import" in error.value.fix
+    with pytest.raises(SmgovError, match="it has no import batches"):
+        DecisionStore(tmp_path / "empty").remove_batch("b1")
+
+
+def test_idea_links_and_not_statements(tmp_path):
+    store = DecisionStore(tmp_path)
+    a, b = make("Robo de identidad"), make("Identity theft", idea_with=text_hash("Robo de identidad"))
+    own = make("Hackeo", idea_with="own")
+    heading = Decision.new("Otros comentarios", decision="not_statement", reviewer="ana", note="a heading")
+    store.append([a, b, own, heading])
+    assert store.idea_links() == {b.text_hash: a.text_hash, own.text_hash: "own"}
+    assert store.latest()[heading.text_hash].is_statement is False
+    assert load_reviewed_examples(tmp_path)["text"].tolist() == ["Robo de identidad", "Identity theft", "Hackeo"]
+    store.append([make("Hackeo")])  # a later decision without a link: the grouping decides again
+    assert store.idea_links() == {b.text_hash: a.text_hash}
 
 
 # --- append-only, latest wins ------------------------------------------------------------
@@ -164,7 +252,7 @@ def test_append_after_a_read_does_not_read_the_file_again(tmp_path):
     store.path.write_bytes(data[:header_end] + b"x" * (len(data) - header_end - 1) + b"\n")
     store.append([make("nueva")])
     assert store.get(text_hash("nueva")).text == "nueva"
-    assert store.path.read_bytes().endswith(b",tui\n")
+    assert store.path.read_bytes().endswith(b",tui,accept,,,\n")
 
 
 def test_reading_again_parses_only_new_rows_even_from_another_writer(tmp_path):
@@ -260,22 +348,22 @@ CUT_TEXT = 'Falta de "protocolo", sobre\ntodo en fines de semana'
     "mid-text",  # inside the quoted text, after its comma
     "after-newline",  # inside the quoted text, right after its line break: ends in a newline
     "mid-date",
-    "mid-via",  # 11 fields, but "tu" is not a via
+    "mid-idea",  # 15 fields, but the idea_with hash is cut short
     "mid-character",  # inside the two bytes of "í"
 ])
 def test_truncated_last_line_is_ignored_with_a_warning(tmp_path, caplog, cut):
     """A crash mid-write cuts the last row short: it is ignored, never an error, and the next append is fine."""
     store = DecisionStore(tmp_path)
     kept = make("Uno", "general_context", "risk")
-    overwritten = make(CUT_TEXT, "general_context", "risk")
+    overwritten = make(CUT_TEXT, "general_context", "risk", idea_with="own")
     store.append([kept, overwritten])
     whole = store.path.read_bytes()
-    update = make(CUT_TEXT + " í", "technology", "benefit", text_hash=overwritten.text_hash)
+    update = make(CUT_TEXT + " í", "technology", "benefit", text_hash=overwritten.text_hash, idea_with=kept.text_hash)
     store.append([update])
     data = store.path.read_bytes()
     last_row = data[len(whole):]
     at = {"mid-text": last_row.index(b"protocolo") + 14, "after-newline": last_row.index(b"sobre\n") + 6,
-          "mid-date": last_row.index(b"2024-05") + 7, "mid-via": len(last_row) - 2,
+          "mid-date": last_row.index(b"2024-05") + 7, "mid-idea": len(last_row) - 2,
           "mid-character": last_row.index("í".encode()) + 1}[cut]
     store.path.write_bytes(whole + last_row[:at])
 
@@ -308,7 +396,7 @@ def test_cut_row_warning_names_the_row_once_it_is_inside_the_file(tmp_path, capl
     store.append([make("dos")])
     with caplog.at_level(logging.WARNING, logger="smgov_nlp.review.store"):
         assert texts(DecisionStore(tmp_path)) == ["uno", "dos"]
-    assert "row 3 has 2 fields, expected 11" in caplog.text
+    assert "row 3 has 2 fields, expected 15" in caplog.text
 
 
 def test_wrong_header_is_an_error(tmp_path):
@@ -325,7 +413,7 @@ def test_invalid_row_in_file_names_the_row(tmp_path):
     store = DecisionStore(tmp_path)
     store.append([make("uno")])
     with store.path.open("a", encoding="utf-8") as fh:
-        fh.write(f"{text_hash('dos')},dos,es,tech,risk,ana,2024-05-01T00:00:00+00:00,m1,,,tui\n")
+        fh.write(f"{text_hash('dos')},dos,es,tech,risk,ana,2024-05-01T00:00:00+00:00,m1,,,tui,correct,,,\n")
     with pytest.raises(SmgovError, match=r"row 3 of .*reviewed.csv.*layer 'tech' is not a valid id"):
         store.latest()
     with pytest.raises(SmgovError, match="row 3 of"):  # still, on the next read
@@ -336,6 +424,6 @@ def test_a_file_that_is_not_utf8_is_an_error(tmp_path):
     store = DecisionStore(tmp_path)
     store.append([make("uno")])
     store.path.write_bytes(store.path.read_bytes() + make("Información").row()[0].encode() +
-                           ",Informaci\xf3n,es,technology,risk,ana,2024-05-01T00:00:00+00:00,m1,,,tui\n".encode("latin-1"))
+                           ",Informaci\xf3n,es,technology,risk,ana,2024-05-01T00:00:00+00:00,m1,,,tui,,,,\n".encode("latin-1"))
     with pytest.raises(SmgovError, match=r"cannot read .*reviewed.csv.* as a UTF-8 CSV \(row 3 is not UTF-8\)"):
         DecisionStore(tmp_path).latest()

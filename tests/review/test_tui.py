@@ -14,6 +14,7 @@ from smgov_nlp.review.decision import Decision
 from smgov_nlp.review.queue import load_queue
 from smgov_nlp.review.store import DecisionStore
 from smgov_nlp.review.tui import ReviewApp, ReviewSummary, run_review
+from smgov_nlp.text import text_hash
 
 
 class _Terminal(io.StringIO):
@@ -53,7 +54,8 @@ def test_terminal_flow_accept_change_skip_undo_quit_and_resume(queue_csv, data_d
             assert "runner-up 0.25 2. Institutional framework" in texts(app, "suggestion")
             assert "No hay recursos" in texts(app, "examples")
             help_line = texts(app, "help")
-            for hint in ("a save shown", "1-6 layer", "r/b/s type", "space skip", "u undo", "q quit"):
+            for hint in ("a save shown", "1-6 layer", "r/b/s type", "x not a statement", "n note", "m own idea",
+                         "space skip", "u undo", "q quit"):
                 assert hint in help_line
 
             await pilot.press("a")  # S2: accept the suggestion
@@ -121,6 +123,39 @@ def test_terminal_flow_accept_change_skip_undo_quit_and_resume(queue_csv, data_d
     assert labels[S1] == ("technology", "benefit")
     assert len(labels) == 5
     assert len(load_queue(queue_csv, data_dir)) == 0
+
+
+def test_not_a_statement_note_and_own_idea_keys(queue_csv, data_dir):
+    store = DecisionStore(data_dir)
+    app = ReviewApp(load_queue(queue_csv, data_dir), store, reviewer="ana")
+
+    async def session():
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause()
+            await pilot.press("n")  # S2: a note, typed in its own box (keys there are text, not commands)
+            await pilot.pause()
+            await pilot.press(*"a 1 x", "enter")
+            await pilot.pause()
+            assert "note   a 1 x" in texts(app, "choice")
+            assert texts(app, "text") == S2 and len(store.history()) == 0
+            await pilot.press("x")  # S2 is a heading: saved as not a statement, note kept
+            assert texts(app, "text") == S5
+            await pilot.press("m")  # S5: an idea of its own
+            assert "an idea of its own" in texts(app, "choice")
+            await pilot.press("n", "escape", "a")  # a note opened and cancelled, then saved as shown
+            assert texts(app, "text") == S3
+            await pilot.press("m", "m", "a", "q")  # m twice: no idea link
+
+    asyncio.run(session())
+    assert app.return_value.not_statement == 1 and app.return_value.accepted == 2 and app.return_value.decided == 3
+    history = store.history()
+    assert history[["text", "decision", "layer", "type", "note", "idea_with", "batch", "via"]].values.tolist() == [
+        [S2, "not_statement", "", "", "a 1 x", "", "", "tui"],
+        [S5, "accept", "information_data", "benefit", "", "own", "", "tui"],
+        [S3, "accept", "interorganizational_collaboration", "benefit", "", "", "", "tui"],
+    ]
+    assert store.idea_links() == {text_hash(S5): "own"}
+    assert list(load_queue(queue_csv, data_dir)["text"]) == [S6, S1]  # not a statement leaves the queue
 
 
 def test_each_decision_is_appended_in_place(queue_csv, data_dir):
