@@ -4,6 +4,7 @@ duplicate-idea threshold sweep and the baseline bars (matplotlib, imported only 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -16,16 +17,19 @@ from smgov_nlp.evaluation.sections import TARGET_SHARE
 from smgov_nlp.io.writers import atomic_path
 from smgov_nlp.labels import HEADS
 
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
-def _figure(width: float, height: float, ncols: int = 1):
-    """A matplotlib Figure (no pyplot state) and its ``ncols`` axes."""
+
+def _figure(width: float, height: float, ncols: int = 1) -> tuple[Figure, Any]:
+    """A matplotlib Figure (no pyplot state) and its axes (one Axes, or an array of ``ncols``)."""
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=(width, height), dpi=110, layout="constrained")
     return fig, fig.subplots(1, ncols)
 
 
-def _save(fig, path: Path) -> None:
+def _save(fig: Figure, path: Path) -> None:
     """Write ``fig`` as a PNG atomically, without the matplotlib version in its metadata."""
     with atomic_path(path) as tmp:
         fig.savefig(tmp, format="png", metadata={"Software": None})
@@ -48,7 +52,7 @@ def write_figures(out_dir: Path, folds: FoldResults, metrics: dict, sweeps: dict
     return [name for name, _ in figures]
 
 
-def _confusion(folds: FoldResults, head: str):
+def _confusion(folds: FoldResults, head: str) -> Figure:
     """Confusion matrix of the shipped configuration's first repeat (counts; colour = row share)."""
     classes = HEADS[head]
     proba = folds.oof("shipped", 0)[head]
@@ -72,7 +76,7 @@ def _confusion(folds: FoldResults, head: str):
     return fig
 
 
-def _reliability(folds: FoldResults, pooled: dict[str, np.ndarray], rows: np.ndarray, calibration: dict):
+def _reliability(folds: FoldResults, pooled: dict[str, np.ndarray], rows: np.ndarray, calibration: dict) -> Figure:
     """Reliability diagram per head, all repeats pooled."""
     fig, axes = _figure(8.5, 4.0, ncols=2)
     for ax, head in zip(axes, HEADS):
@@ -95,7 +99,7 @@ def _reliability(folds: FoldResults, pooled: dict[str, np.ndarray], rows: np.nda
     return fig
 
 
-def _selective(folds: FoldResults, pooled: dict[str, np.ndarray], rows: np.ndarray, sel: dict):
+def _selective(folds: FoldResults, pooled: dict[str, np.ndarray], rows: np.ndarray, sel: dict) -> Figure:
     """Accuracy against coverage, both heads and each alone, with the target and the nested auto-accept point."""
     fig, ax = _figure(6.0, 4.2)
     confidence, correct = folds.joint(pooled, rows)
@@ -117,7 +121,7 @@ def _selective(folds: FoldResults, pooled: dict[str, np.ndarray], rows: np.ndarr
     return fig
 
 
-def _dedupe_sweep(sweeps: dict[str, pd.DataFrame], dedupe: dict):
+def _dedupe_sweep(sweeps: dict[str, pd.DataFrame], dedupe: dict) -> Figure:
     """Pairwise F1 against the grouping threshold on both paraphrase splits, with the shipped thresholds."""
     thresholds = {"": dedupe["threshold"], "_no_by": dedupe["threshold_no_by"]}
     fig, ax = _figure(6.0, 4.0)
@@ -135,7 +139,7 @@ def _dedupe_sweep(sweeps: dict[str, pd.DataFrame], dedupe: dict):
     return fig
 
 
-def _baselines(baselines: dict):
+def _baselines(baselines: dict) -> Figure:
     """Macro-F1 of every compared model per head, in the report's order, with the sd over repeats."""
     fig, axes = _figure(8.5, 3.6, ncols=2)
     for ax, head in zip(axes, HEADS):

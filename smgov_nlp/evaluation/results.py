@@ -8,6 +8,7 @@ label audit and the figures read everything through it.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -85,7 +86,7 @@ class FoldResults:
             out[head]["macro_f1_sd"] = float(np.std(f1s)) if len(f1s) > 1 else 0.0
         return out
 
-    def choices(self, key: str, name: Callable, model: str = "shipped") -> dict[str, dict[str, int]]:
+    def choices(self, key: str, name: Callable[[Any], str], model: str = "shipped") -> dict[str, dict[str, int]]:
         """How often each option of a training-time choice (``aux_weights``, ``cue_used``, ``part_weights``)
         was made inside ``model``'s training folds (the refit on all rows, for real text, not counted)."""
         counts: dict[str, dict[str, int]] = {head: {} for head in HEADS}
