@@ -186,7 +186,7 @@ def evaluate_cli(
     quiet: Quiet = False,
 ) -> None:
     """Run every measurement the project quotes and write evaluation/metrics.json, REPORT.md and figures."""
-    from smgov_nlp.evaluation.evaluate import run_evaluation
+    from smgov_nlp.evaluation.run import run_evaluation
 
     with progress_bar("evaluating", None) as advance:
         section = run_evaluation(out, quick=quick, data_dir=data, dev_dir=dev, model_dir=model, progress=advance)

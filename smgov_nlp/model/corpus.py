@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from smgov_nlp.errors import SmgovError
@@ -106,3 +107,11 @@ def example_bank(corpus: pd.DataFrame) -> pd.DataFrame:
     """The hand-coded rows shown as reasons: the paper's tables and reviewed decisions."""
     keep = corpus["role"].isin(["table", "reviewed"])
     return corpus.loc[keep, ["id", "text", "layer", "type", "lang"]].reset_index(drop=True)
+
+
+SCORED_ROLES = ("table", "reviewed")  # the hand-coded rows evaluation scores and calibration is judged on
+
+
+def scored_mask(corpus: pd.DataFrame) -> np.ndarray:
+    """Boolean mask of the rows whose ``role`` is in :data:`SCORED_ROLES` (hand-coded table rows and reviewed decisions)."""
+    return corpus["role"].isin(SCORED_ROLES).to_numpy()
