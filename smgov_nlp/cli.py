@@ -67,6 +67,9 @@ def _quiet(value: bool) -> bool:
 
 # ``--quiet`` is accepted before the command (``smgov --quiet score``) and after it (``smgov score --quiet``).
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", callback=_quiet, help="No progress bars or status messages.")]
+Target = Annotated[float | None, typer.Option(
+    "--target-accuracy", help="Accuracy the auto-accepted suggestions should reach (default: the model's, in its "
+                              "config.json); higher sends more statements to review.")]
 Lang = Annotated[str, typer.Option("--lang", help="Language of each idea's text: es, en, or auto (the language most of "
                                                   "its statements use; Spanish on a tie).")]
 
@@ -95,6 +98,7 @@ def score_cli(
     out: Annotated[Path, typer.Option("--out", "-o", help="Output .csv, .xlsx or .jsonl.")],
     text_col: Annotated[str, typer.Option("--text-col", help="Column holding the statements.")] = "text",
     model: Annotated[Path | None, typer.Option("--model", "-m", help="Model folder (default: the bundled model).")] = None,
+    target_accuracy: Target = None,
     quiet: Quiet = False,
 ) -> None:
     """Code every statement with layer, type, confidence, needs_review and the nearest hand-coded examples."""
@@ -102,7 +106,8 @@ def score_cli(
     from smgov_nlp.workflows.score import score_file
 
     with progress_bar("scoring", count_rows(input) if sys.stderr.isatty() else None) as advance:
-        rows = score_file(input, out, text_col=text_col, model_dir=model, progress=advance, warn=warn)
+        rows = score_file(input, out, text_col=text_col, model_dir=model, progress=advance, warn=warn,
+                          target_accuracy=target_accuracy)
     say(f"scored {rows} rows -> {out}")
 
 
@@ -164,12 +169,14 @@ def precode_cli(
     data: Annotated[Path | None, typer.Option("--data", help="Folder with reviewed.csv decisions (default: ./data/labeled).")] = None,
     threshold: Annotated[float | None, typer.Option("--threshold", help="Duplicate-idea threshold (default: tuned).")] = None,
     lang: Lang = "auto",
+    target_accuracy: Target = None,
     quiet: Quiet = False,
 ) -> None:
     """Pre-code transcripts: statements, consolidated ideas, paper-style tables and a review queue."""
     from smgov_nlp.workflows.precode import run_precode
 
-    summary = run_precode(files, out, model_dir=model, data_dir=data, threshold=threshold, progress=say, lang=lang)
+    summary = run_precode(files, out, model_dir=model, data_dir=data, threshold=threshold, progress=say, lang=lang,
+                          target_accuracy=target_accuracy)
     say(f"{summary['statements']} statements -> {summary['ideas']} ideas; {summary['needs_review']} need review, "
         f"{summary['human']} already decided by people")
     say(f"wrote statements.csv, ideas.csv, tables.md/.html/.xlsx and review_queue.csv in {out}")

@@ -80,15 +80,20 @@ def statements(rows: list[tuple[str, str | None]]) -> pd.DataFrame:
 
 
 def fixed_predictions(rows: list[tuple[str, float, str, float]]):
-    """A predict_statements stand-in returning (layer, layer conf, type, type conf) per text."""
-    def predict(model, texts, runner_up=False, k=3):
+    """A predict_statements stand-in returning (layer, layer conf, type, type conf) per text; it flags
+    like a policy with thresholds 0.9 (layer) and 0.8 (type), the type only where it decides."""
+    def predict(model, texts, runner_up=False, k=3, type_decides=None, target_accuracy=None):
         assert model is STUB and runner_up
         assert len(texts) == len(rows)
+        decides = np.ones(len(rows), dtype=bool) if type_decides is None else np.asarray(type_decides)
+        flagged = [r[1] < 0.9 or (d and r[3] < 0.8) for r, d in zip(rows, decides)]
         return pd.DataFrame({
             "lang": "en",
             "layer": [r[0] for r in rows], "layer_confidence": [r[1] for r in rows],
             "type": [r[2] for r in rows], "type_confidence": [r[3] for r in rows],
-            "needs_review": False, "nearest_examples": [["t1-001: an example"] for _ in rows],
+            "needs_review": flagged, "review_reason": ["layer uncertain: x or y" if f else "" for f in flagged],
+            "matched_idea": "", "error_risk": [round(1 - min(r[1], r[3]), 4) for r in rows],
+            "nearest_examples": [["t1-001: an example"] for _ in rows],
             "layer_runner_up": "technology", "layer_runner_up_confidence": 0.01,
             "type_runner_up": "benefit", "type_runner_up_confidence": 0.01,
         })
@@ -224,19 +229,20 @@ def test_consolidate_threshold_overrides_the_tuned_one():
     assert consolidate(coded, model, threshold=0.7)[1]["count"].tolist() == [1, 1]
 
 
-def test_review_queue_has_the_flagged_statements_most_uncertain_first():
+def test_review_queue_has_the_flagged_statements_likeliest_wrong_first():
     coded = pd.DataFrame({
         "statement_id": ["S00001", "S00002", "S00003", "S00004", "S00005"],
         "needs_review": [True, False, True, True, True],
+        "error_risk": [0.5, 0.9, 0.2, 0.5, 0.7],
         "layer_confidence": [0.8, 0.1, 0.3, 0.9, 0.5],
         "type_confidence": [0.2, 0.1, 1.0, 0.3, 0.6],
         "nearest_examples": [["a: x", "b: y"], [], ["c: z"], [], ["d: w"]],
     })
     queue = review_queue(coded)
-    # certainty = min of the two confidences: 0.2, 0.3, 0.3 (tie: by statement id), 0.5
-    assert queue["statement_id"].tolist() == ["S00001", "S00003", "S00004", "S00005"]
-    assert queue["nearest_examples"].tolist() == ["a: x | b: y", "c: z", "", "d: w"]
-    assert "_certainty" not in queue.columns
+    # error risk first (0.7, 0.5, 0.5, 0.2); equal risks: the lower confidence (0.2 before 0.3) first
+    assert queue["statement_id"].tolist() == ["S00005", "S00001", "S00004", "S00003"]
+    assert queue["nearest_examples"].tolist() == ["d: w", "a: x | b: y", "", "c: z"]
+    assert "_certainty" not in queue.columns and "_risk" not in queue.columns
 
 
 # --- the real model on the example transcripts ---------------------------------------------------
@@ -260,7 +266,8 @@ def test_precode_writes_every_output(precoded):
         "ideas.csv", "review_queue.csv", "statements.csv", "tables.html", "tables.md", "tables.xlsx"]
     assert list(precoded.statements.columns) == [
         "statement_id", "text", "lang", "type", "type_source", "type_confidence", "layer", "layer_source",
-        "layer_confidence", "needs_review", "idea_id", "file", "line", "section", "group", "decision"]
+        "layer_confidence", "needs_review", "review_reason", "matched_idea", "error_risk", "idea_id", "file", "line",
+        "section", "group", "decision"]
     assert list(precoded.statements.columns) == STATEMENT_COLUMNS
     assert list(precoded.ideas.columns) == [
         "idea_id", "type", "layer", "count", "idea_text", "member_ids", "languages"]
@@ -355,8 +362,9 @@ def test_precode_review_queue_is_exactly_the_flagged_statements_most_uncertain_f
     queue = precoded.queue
     assert len(flagged) > 0
     assert sorted(queue["statement_id"]) == sorted(flagged)
-    certainty = np.minimum(queue["layer_confidence"].astype(float), queue["type_confidence"].astype(float))
-    assert (np.diff(certainty) >= 0).all()
+    risk = queue["error_risk"].astype(float).to_numpy()
+    assert (np.diff(risk) <= 0).all()  # the likeliest to be wrong first
+    assert (queue["review_reason"] != "").all()
     assert set(queue["needs_review"]) == {"true"}
     assert {"text", "layer", "type", "layer_confidence", "type_confidence", "nearest_examples",
             "text_hash", "model_version"} <= set(queue.columns)

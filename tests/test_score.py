@@ -85,11 +85,25 @@ def test_predictions_are_consistent_with_the_thresholds(default_model):
         confidence = filled[f"{head}_confidence"].to_numpy(dtype=float)
         assert ((confidence > 0) & (confidence <= 1)).all()
         assert (confidence == np.round(confidence, 4)).all()
-    expected = ((filled["layer_confidence"] < default_model.thresholds["layer"])
-                | (filled["type_confidence"] < default_model.thresholds["type"]))
-    assert filled["needs_review"].tolist() == expected.tolist()
+    # the review policy: a reason exactly when a statement needs review, the riskiest flagged
+    assert (filled["review_reason"] != "").tolist() == filled["needs_review"].tolist()
+    assert out.loc[4, "needs_review"] and out.loc[4, "review_reason"] == "empty statement"
+    assert out.loc[0, "matched_idea"] == "t1-017: Identity theft"  # a restated table idea is shown as the reason
+    assert not out.loc[0, "needs_review"]  # ... and accepted: it agrees with the idea it restates
+    risk = filled["error_risk"].to_numpy(dtype=float)
+    assert ((risk >= 0) & (risk <= 1)).all()
+    if filled["needs_review"].any() and (~filled["needs_review"]).any():
+        assert risk[filled["needs_review"].to_numpy()].max() >= risk[~filled["needs_review"].to_numpy()].min()
     assert out.loc[1, "type"] == "strategy"
     assert out.loc[0, "type"] == "risk"
+
+
+def test_a_higher_target_accuracy_sends_more_to_review(default_model):
+    texts = [ROBO, STRATEGY, "Falta de presupuesto para las redes sociales", "Open data portals",
+             "Identity theft", "Training program for staff"]
+    lax = predict_statements(default_model, texts, target_accuracy=0.5)["needs_review"]
+    strict = predict_statements(default_model, texts, target_accuracy=0.999)["needs_review"]
+    assert (strict | ~lax).all() and strict.sum() >= lax.sum()
 
 
 def test_runner_up(default_model):

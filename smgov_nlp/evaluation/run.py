@@ -25,6 +25,7 @@ from smgov_nlp.evaluation import sections
 from smgov_nlp.evaluation.audit import label_audit, label_audit_markdown
 from smgov_nlp.evaluation.figures import write_figures
 from smgov_nlp.evaluation.metrics import ECE_BINS, rounded
+from smgov_nlp.evaluation.populations import summarise
 from smgov_nlp.evaluation.protocol import BASELINE_C, FULL, FULL_COMMAND, QUICK, QUICK_COMMAND, ST_EMBEDDER, plan_fits
 from smgov_nlp.evaluation.report import render_report
 from smgov_nlp.evaluation.results import FoldResults
@@ -63,7 +64,8 @@ def run_evaluation(out_dir: Path, quick: bool = False, data_dir: Path = Path("da
                   for split in ("tune", "test")}
     params = dict(model.config["classifier"])
     st_note = _st_unavailable() if protocol.st_baselines else "skipped in --quick"
-    data = prepare_data(corpus, real, params, with_st=st_note is None, e5_variant=protocol.e5_variant)
+    data = prepare_data(corpus, real, params, with_st=st_note is None, e5_variant=protocol.e5_variant,
+                        paraphrase=paraphrase)
     advance(1)
 
     fits = plan_fits(corpus, len(real), protocol, with_st=st_note is None)
@@ -91,6 +93,7 @@ def run_evaluation(out_dir: Path, quick: bool = False, data_dir: Path = Path("da
     metrics["classification"] = sections.classification(folds, st_note)
     metrics["calibration"] = sections.calibration(folds)
     metrics["selective"] = sections.selective(folds, sections.target_accuracy(params))
+    metrics["selective"].update(summarise(folds.results, protocol.repeats))  # the review policy, per population
     metrics["classification"]["real_text"] = sections.real_text(folds, real, model)
     advance(1)
     dedupe, sweeps = sections.dedupe(model, paraphrase)

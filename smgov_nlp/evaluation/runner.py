@@ -16,6 +16,7 @@ import pandas as pd
 from smgov_nlp.coding.classifier import StatementClassifier, choose_threshold
 from smgov_nlp.embeddings.transformers import available_cores, make_embedder
 from smgov_nlp.evaluation.baselines import fit_baseline
+from smgov_nlp.evaluation.populations import fold_populations
 from smgov_nlp.evaluation.protocol import E5_VARIANT, E5_VARIANT_EMBEDDER, ST_EMBEDDER, Fit, FitKey
 from smgov_nlp.labels import HEADS
 from smgov_nlp.model.corpus import scored_mask
@@ -39,6 +40,10 @@ class FoldData:
     params: dict
     scored: np.ndarray
     formal: np.ndarray
+    corpus: pd.DataFrame | None = None  # for the selective-prediction populations (evaluation/populations.py)
+    tune: pd.DataFrame | None = None  # paraphrase_tune.csv: calibration of the review policy in each fit
+    known: pd.DataFrame | None = None  # paraphrase_test.csv: the known-ideas population
+    real: pd.DataFrame | None = None
 
 
 def _dense(spec: str) -> bool:
@@ -50,7 +55,7 @@ def _embed(spec: str, texts: list[str]) -> np.ndarray:
 
 
 def prepare_data(corpus: pd.DataFrame, real: pd.DataFrame, params: dict, with_st: bool,
-                 e5_variant: bool = True) -> FoldData:
+                 e5_variant: bool = True, paraphrase: dict[str, pd.DataFrame] | None = None) -> FoldData:
     """Embed the corpus rows and the real-text rows after them with every embedder the fits use.
 
     ``params`` is the shipped model's ``config['classifier']``; ``with_st`` adds the MiniLM vectors,
@@ -74,7 +79,9 @@ def prepare_data(corpus: pd.DataFrame, real: pd.DataFrame, params: dict, with_st
         features["shipped"] = _embed(spec, texts) if _dense(spec) else None
     scored = np.r_[scored_mask(corpus), np.zeros(len(real), dtype=bool)]
     formal = np.r_[(corpus["style"] == "formal").to_numpy(), np.zeros(len(real), dtype=bool)]
-    return FoldData(texts, labels, groups, features, params, scored, formal)
+    paraphrase = paraphrase or {}
+    return FoldData(texts, labels, groups, features, params, scored, formal, corpus.reset_index(drop=True),
+                    paraphrase.get("tune"), paraphrase.get("test"), real.reset_index(drop=True))
 
 
 def run_fits(fits: list[Fit], data: FoldData, n_jobs: int | None,
@@ -134,7 +141,11 @@ def _fit_predict_unlimited(fit: Fit, data: FoldData) -> dict:
               embeddings=None if emb is None else emb[fit.train], calibration_mask=data.scored[fit.train],
               selection_mask=data.formal[fit.train])
     proba = model.predict_proba(test_texts, embeddings=None if emb is None else emb[fit.test])
-    return {"proba": proba, "thresholds": dict(model.thresholds_), "diagnostics": _threshold_diagnostics(model, fit, data),
+    populations = None
+    if experiment.name == "shipped" and fit.repeat >= 0 and data.corpus is not None:
+        populations = fold_populations(model, data.corpus, fit.train, fit.test, data.scored, data.tune, data.known,
+                                       data.real)
+    return {"proba": proba, "populations": populations, "thresholds": dict(model.thresholds_), "diagnostics": _threshold_diagnostics(model, fit, data),
             "aux_weights": dict(model.aux_weights_), "cue_used": dict(model.cue_used_),
             "part_weights": dict(model.part_weights_)}
 

@@ -25,6 +25,8 @@ import pandas as pd
 
 from smgov_nlp import __version__
 from smgov_nlp.coding import runtime
+from smgov_nlp.coding.novelty import NoveltyBank
+from smgov_nlp.coding.review_policy import ReviewPolicy
 from smgov_nlp.errors import SmgovError
 from smgov_nlp.ideas.vectors import idea_vectors
 from smgov_nlp.io.writers import atomic_open, atomic_path
@@ -61,6 +63,14 @@ class Model:
     path: Path | None = None
     _norms: np.ndarray | None = field(default=None, repr=False)
     runtime: object = None
+    novelty: NoveltyBank | None = None  # coded wordings, for how new a statement is (None: a model from before)
+
+    @property
+    def review_policy(self) -> ReviewPolicy | None:
+        """The novelty-aware review policy from ``config.json`` (``None``: a model from before it existed,
+        which flags statements with the per-head ``thresholds``)."""
+        data = self.config.get("review_policy")
+        return ReviewPolicy.from_config(data) if data else None
 
     @property
     def classifier(self):
@@ -180,7 +190,7 @@ def load_model(path: str | Path | None = None) -> Model:
         classifier = _load_classifier(folder)
     examples = pd.read_csv(folder / "examples.csv", dtype=str, keep_default_na=False)
     vectors = np.load(folder / "examples.npy")
-    return Model(classifier, examples, vectors, config, path=folder, runtime=scorer)
+    return Model(classifier, examples, vectors, config, path=folder, runtime=scorer, novelty=NoveltyBank.load(folder))
 
 
 def _load_classifier(folder: Path):
@@ -217,6 +227,8 @@ def save_model(model: Model, folder: str | Path, metrics: dict, card: str) -> Pa
     for name, payload in (("metrics.json", metrics), ("config.json", model.config)):
         with atomic_open(folder / name) as fh:
             fh.write(json.dumps(payload, indent=2, ensure_ascii=False, sort_keys=True) + "\n")
+    if model.novelty is not None:
+        model.novelty.save(folder)
     with atomic_open(folder / "README.md") as fh:
         fh.write(card)
     return folder

@@ -10,6 +10,8 @@ import pandas as pd
 from sklearn.metrics import accuracy_score, f1_score
 
 from smgov_nlp.coding.classifier import StatementClassifier
+from smgov_nlp.coding.novelty import build as build_bank
+from smgov_nlp.coding.review_policy import DEFAULT_TARGET
 from smgov_nlp.errors import SmgovError
 from smgov_nlp.ideas.grouping import DEFAULT_THRESHOLD, best_threshold, sweep_thresholds
 from smgov_nlp.ideas.space import IdeaSpace
@@ -17,6 +19,7 @@ from smgov_nlp.ideas.vectors import TYPE_WEIGHT
 from smgov_nlp.labels import HEADS
 from smgov_nlp.model.corpus import corpus_hash, example_bank, load_corpus
 from smgov_nlp.model.folder import FORMAT_VERSION, Model, package_version, save_model, space_vectors
+from smgov_nlp.model.policy import fit_review_policy, read_paraphrases
 from smgov_nlp.specs import EmbedderSpec, UnknownEmbedderError
 
 log = logging.getLogger(__name__)
@@ -97,8 +100,15 @@ def train_model(data_dir: str | Path, out: str | Path, embedder: EmbedderSpec | 
         "reviewed_rows": n_reviewed,
     }
     metrics = _oof_metrics(classifier, corpus)
-    config["dedupe"] = _tune_dedupe(classifier, idea_space, Path(dev_dir) if dev_dir else Path(data_dir).parent / "dev")
-    model = Model(classifier, bank, vectors, config, idea_space)
+    dev = Path(dev_dir) if dev_dir else Path(data_dir).parent / "dev"
+    config["dedupe"] = _tune_dedupe(classifier, idea_space, dev)
+    corpus_vectors = classifier.embed(texts)
+    novelty = build_bank(corpus, corpus_vectors)
+    policy, calibrated_on = fit_review_policy(classifier, corpus, novelty, corpus_vectors, read_paraphrases(dev),
+                                              DEFAULT_TARGET)
+    config["review_policy"] = policy.to_config()
+    config["review_policy_rows"] = calibrated_on
+    model = Model(classifier, bank, vectors, config, idea_space, novelty=novelty)
     save_model(model, out, metrics, _card(config, metrics))
     log.info("model written to %s", out)
     return model

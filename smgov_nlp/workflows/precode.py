@@ -24,15 +24,15 @@ from smgov_nlp.model.folder import Model, load_model
 from smgov_nlp.review.decision import NOT_STATEMENT
 from smgov_nlp.review.store import DecisionStore
 from smgov_nlp.text import text_hash
-from smgov_nlp.ties import below, rounded
+from smgov_nlp.ties import rounded
 from smgov_nlp.transcripts.segment import segment_file
-from smgov_nlp.workflows.score import predict_statements
+from smgov_nlp.workflows.score import check_target_accuracy, predict_statements
 from smgov_nlp.workflows.tables import write_tables
 
 log = logging.getLogger(__name__)
 
 STATEMENT_COLUMNS = ["statement_id", "text", "lang", "type", "type_source", "type_confidence", "layer",
-                     "layer_source", "layer_confidence", "needs_review", "idea_id", "file", "line", "section", "group",
+                     "layer_source", "layer_confidence", "needs_review", "review_reason", "matched_idea", "error_risk", "idea_id", "file", "line", "section", "group",
                      "decision"]
 IDEA_COLUMNS = ["idea_id", "type", "layer", "count", "idea_text", "member_ids", "languages"]
 
@@ -50,13 +50,18 @@ def segment_files(paths: Sequence[str | Path]) -> pd.DataFrame:
     return frame
 
 
-def code_statements(statements: pd.DataFrame, model: Model, data_dir: str | Path | None = None) -> pd.DataFrame:
-    """Add model predictions, section types and human decisions; decide what needs review."""
+def code_statements(statements: pd.DataFrame, model: Model, data_dir: str | Path | None = None,
+                    target_accuracy: float | None = None) -> pd.DataFrame:
+    """Add model predictions, section types and human decisions; decide what needs review.
+
+    Where the type comes from a section heading, only the layer decides whether a statement is
+    reviewed (``target_accuracy``: the review policy's target, default the model's)."""
     texts = statements["text"].tolist()
-    predicted = predict_statements(model, texts, runner_up=True)
-    out = statements.copy()
-    section_type = out["type"].fillna("").astype(str)
+    section_type = statements["type"].fillna("").astype(str)
     from_section = section_type.isin(HEADS["type"]).to_numpy()
+    predicted = predict_statements(model, texts, runner_up=True, type_decides=~from_section,
+                                   target_accuracy=target_accuracy)
+    out = statements.copy()
     out["type"] = np.where(from_section, section_type, predicted["type"])
     out["type_source"] = np.where(from_section, "section", "model")
     out["type_confidence"] = np.where(from_section, 1.0, predicted["type_confidence"])
@@ -64,12 +69,10 @@ def code_statements(statements: pd.DataFrame, model: Model, data_dir: str | Path
     out["layer_source"] = "model"
     out["layer_confidence"] = predicted["layer_confidence"]
     for column in ("layer_runner_up", "layer_runner_up_confidence", "type_runner_up", "type_runner_up_confidence",
-                   "nearest_examples"):
+                   "review_reason", "matched_idea", "error_risk", "nearest_examples"):
         out[column] = predicted[column]
     out["lang"] = np.where(out["lang"].isin(["es", "en"]), out["lang"], predicted["lang"])
-    uncertain_layer = below(predicted["layer_confidence"].fillna(0), model.thresholds["layer"])
-    uncertain_type = ~from_section & below(predicted["type_confidence"].fillna(0), model.thresholds["type"])
-    out["needs_review"] = uncertain_layer | uncertain_type
+    out["needs_review"] = predicted["needs_review"].to_numpy()
     out["text_hash"] = [text_hash(t) for t in texts]
     decisions = DecisionStore(data_dir).latest()
     human = out["text_hash"].map(lambda h: h in decisions).to_numpy()
@@ -79,6 +82,8 @@ def code_statements(statements: pd.DataFrame, model: Model, data_dir: str | Path
             out.loc[human, f"{head}_source"] = "human"
             out.loc[human, f"{head}_confidence"] = 1.0
         out.loc[human, "needs_review"] = False
+        out.loc[human, "review_reason"] = ""
+        out.loc[human, "error_risk"] = 0.0
     out["decision"] = [decisions[h].decision if h in decisions else "" for h in out["text_hash"]]  # not_statement: no labels
     out["model_version"] = model.version
     return out
@@ -116,26 +121,29 @@ def _label_order(column: pd.Series) -> pd.Series:
 
 
 def review_queue(coded: pd.DataFrame) -> pd.DataFrame:
-    """Statements flagged for review, most uncertain first."""
+    """Statements flagged for review, the likeliest to be wrong first (``error_risk``, then the lowest confidence)."""
     queue = coded[coded["needs_review"]].copy()
     queue["_certainty"] = queue[["layer_confidence", "type_confidence"]].min(axis=1)
-    queue = queue.sort_values(["_certainty", "statement_id"], kind="stable").drop(columns="_certainty")
+    queue["_risk"] = -queue["error_risk"].astype(float)
+    queue = queue.sort_values(["_risk", "_certainty", "statement_id"], kind="stable").drop(columns=["_certainty", "_risk"])
     queue["nearest_examples"] = queue["nearest_examples"].map(lambda items: " | ".join(items))
     return queue
 
 
 def run_precode(paths: Sequence[str | Path], out_dir: str | Path, model_dir: str | Path | None = None,
                 data_dir: str | Path | None = None, threshold: float | None = None,
-                progress: Callable[[str], None] | None = None, lang: str = "auto") -> dict:
+                progress: Callable[[str], None] | None = None, lang: str = "auto",
+                target_accuracy: float | None = None) -> dict:
     """Run the whole job and write every output into ``out_dir``; returns a short summary."""
     out_dir = Path(out_dir)
     check_threshold(threshold, "leave it out to use the tuned default")
     check_lang(lang)
+    check_target_accuracy(target_accuracy)
     statements = segment_files(paths)
     model = load_model(model_dir)
     if progress:
         progress(f"{len(statements)} statements from {len(paths)} files")
-    coded = code_statements(statements, model, data_dir)
+    coded = code_statements(statements, model, data_dir, target_accuracy=target_accuracy)
     aside = coded[coded["decision"] == NOT_STATEMENT]  # people said these are not statements: no idea, table or queue
     coded, ideas = consolidate(coded.drop(index=aside.index), model, threshold, lang=lang)
     coded = pd.concat([coded, aside]).sort_index()

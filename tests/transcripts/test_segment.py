@@ -114,10 +114,11 @@ def test_unknown_heading_items_are_coded_with_a_model_type(tmp_path, monkeypatch
         (None, "Other comments", "Citizens like the videos"),
     ]
 
-    def predict(model, texts, runner_up=False, k=3):  # the model calls both "benefit"
+    def predict(model, texts, runner_up=False, k=3, **policy):  # the model calls both "benefit"
         return pd.DataFrame({
             "lang": "es", "layer": "technology", "layer_confidence": 0.9, "type": "benefit",
-            "type_confidence": 0.9, "needs_review": False, "nearest_examples": [[] for _ in texts],
+            "type_confidence": 0.9, "needs_review": False, "review_reason": "", "matched_idea": "", "error_risk": 0.1,
+            "nearest_examples": [[] for _ in texts],
             "layer_runner_up": "information_data", "layer_runner_up_confidence": 0.1,
             "type_runner_up": "risk", "type_runner_up_confidence": 0.1}, index=range(len(texts)))
 
