@@ -39,16 +39,26 @@ def test_train_cli_with_a_use_only_idea_space(tmp_path):
     for name in ("tables_en.csv", "tables_es.csv"):  # the 244 hand-coded rows: a small, quick corpus
         shutil.copy(LABELED / name, data / name)
     out = tmp_path / "fast"
-    result = CliRunner().invoke(app, ["-q", "train", "--data", str(data), "--out", str(out), "--idea-embedder", "use"])
+    result = CliRunner().invoke(app, ["-q", "train", "--data", str(data), "--out", str(out), "--idea-embedder", "use",
+                                      "--dev", str(LABELED.parent / "dev")])
     assert result.exit_code == 0, result.output
     config = json.loads((out / "config.json").read_text(encoding="utf-8"))
     assert (config["dedupe"]["embedder"], config["dedupe"]["weights"]) == ("use", [1.0])
+    assert "dev/paraphrase_tune.csv (best pairwise F1" in config["dedupe"]["tuned_on"]
+    assert config["training_sources"]["kept_from"] is None
     assert "idea space on `use` (1)" in (out / "README.md").read_text(encoding="utf-8")
     model = load_model(out)
     assert model.idea_space.projection_.shape[0] == 512  # USE only: no e5 block
     vectors = model.idea_vectors(["Robo de identidad", "Identity theft", "Definir una estrategia"])
     np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
     assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2]
+
+
+def test_a_new_idea_space_needs_a_dev_folder_to_tune_it(tmp_path):
+    """Without --dev the shipped space is kept, so asking for another one is refused before any training."""
+    with pytest.raises(SmgovError, match="asks for a new duplicate-idea space.*pass --dev with a folder holding paraphrase_tune.csv"):
+        train_model(tmp_path / "nothing", tmp_path / "model", idea_embedder="use")
+    assert not (tmp_path / "model").exists()
 
 
 def test_train_cli_refuses_a_bad_embedder_weight_in_one_line(tmp_path):
