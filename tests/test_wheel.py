@@ -25,8 +25,9 @@ from conftest import REPO
 SOURCES = ("pyproject.toml", "README.md", "smgov_nlp", "models", "data/labeled")
 
 
-def _run(args: list, timeout: int, **kwargs) -> subprocess.CompletedProcess:
-    result = subprocess.run([str(a) for a in args], capture_output=True, text=True, timeout=timeout, **kwargs)
+def _run(args: list, timeout: int, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}  # no source tree on the path
+    result = subprocess.run([str(a) for a in args], capture_output=True, text=True, timeout=timeout, env=env, cwd=cwd)
     assert result.returncode == 0, f"{args[:3]} failed:\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}"
     return result
 
@@ -61,15 +62,14 @@ def test_the_installed_wheel_trains_from_an_empty_folder(scratch):
     _run([sys.executable, "-m", "venv", "--system-site-packages", venv], timeout=120)
     python = venv / "bin" / "python"
     own = Path(_run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], timeout=60).stdout.strip())
-    (own / "zz_shared_venv.pth").write_text(sysconfig.get_paths()["purelib"] + "\n", encoding="utf-8")
-    _run([python, "-m", "pip", "install", "--no-deps", "--no-index", "-q", wheel], timeout=300)
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
-    where = _run([python, "-c", "import smgov_nlp; print(smgov_nlp.__file__)"], timeout=60, env=env, cwd=tmp_path).stdout
+    _run([python, "-m", "pip", "install", "--no-deps", "--no-index", "--ignore-installed", "-q", wheel], timeout=300)
+    (own / "zz_shared_venv.pth").write_text(sysconfig.get_paths()["purelib"] + "\n", encoding="utf-8")  # after pip
+    where = _run([python, "-c", "import smgov_nlp; print(smgov_nlp.__file__)"], timeout=60, cwd=tmp_path).stdout
     assert Path(where.strip()).is_relative_to(own), where
 
     work = tmp_path / "empty"
     (work / "data" / "labeled").mkdir(parents=True)
-    result = _run([venv / "bin" / "smgov", "train", "--out", "m", "--embedder", "tfidf"], timeout=900, env=env, cwd=work)
+    result = _run([venv / "bin" / "smgov", "train", "--out", "m", "--embedder", "tfidf"], timeout=900, cwd=work)
     assert "corpus: the labeled corpus shipped with smgov-nlp" in result.stderr
     assert "no reviewed.csv in data/labeled: no reviewed decisions added" in result.stderr
     assert "kept from the model default@" in result.stderr
