@@ -115,20 +115,25 @@ def score_cli(
 @app.command("train")
 def train_cli(
     out: Annotated[Path, typer.Option("--out", "-o", help="Model folder to write.")] = Path("models/default"),
-    data: Annotated[Path, typer.Option("--data", help="Labeled data folder (reviewed.csv included if present).")] = Path("data/labeled"),
+    data: Annotated[Path, typer.Option("--data", help="Folder with your reviewed.csv, added to the corpus shipped with "
+                                                      "smgov-nlp; a folder holding tables_en.csv is a full corpus used "
+                                                      "instead of it.")] = Path("data/labeled"),
+    dev: Annotated[Path | None, typer.Option("--dev", help="Folder with a paraphrase_tune.csv to retune the duplicate-idea "
+                                                            "space and thresholds on (default: kept from the shipped model; "
+                                                            "a full corpus's sibling dev/ folder if it has one).")] = None,
     embedder: Annotated[str, typer.Option("--embedder", help="use, e5, tfidf, st:<local model> or a '+' of them; a part may be weighted, "
                                                                  "e.g. 'use+e5*3'. With 'use+e5' (stronger on type, about 15x slower to score) "
                                                                  "training chooses the e5 part's weight per head.")] = "use",
-    idea_embedder: Annotated[str, typer.Option(
-        "--idea-embedder", help="Encoders of the duplicate-idea space: use+e5 (default, groups best) or use "
-                                "(about 15x faster to embed on a cold cache).")] = "use+e5",
+    idea_embedder: Annotated[str | None, typer.Option(
+        "--idea-embedder", help="Encoders of a retuned duplicate-idea space (needs --dev): use+e5 (default, groups best) "
+                                "or use (about 15x faster to embed on a cold cache).")] = None,
     quiet: Quiet = False,
 ) -> None:
     """Train the two-head classifier on the labeled data and write a model folder."""
     from smgov_nlp.model.train import train_model
 
-    say(f"training on {data} with embedder {embedder!r} ...")
-    model = train_model(data, out, embedder=embedder, idea_embedder=idea_embedder)
+    say(f"training with embedder {embedder!r} ...")
+    model = train_model(data, out, embedder=embedder, dev_dir=dev, idea_embedder=idea_embedder, progress=say)
     thresholds = ", ".join(f"{h} {t:.2f}" for h, t in model.thresholds.items())
     say(f"model written to {out} (thresholds: {thresholds}; {model.config['reviewed_rows']} reviewed rows)")
 

@@ -19,6 +19,7 @@ guideline-like text the model also meets), ``paraphrase`` (casual rewordings) or
 from __future__ import annotations
 
 import hashlib
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -42,6 +43,24 @@ SOURCES: dict[str, tuple[str, str, str | None]] = {
     "layer_definitions.csv": ("paper_definition", "aux", "id"),
 }
 REVIEWED = "reviewed.csv"
+PACKAGE = "smgov_nlp.labeled"
+
+
+def packaged_corpus_dir() -> Path:
+    """The labeled corpus shipped inside the package (``data/labeled`` in the source tree).
+
+    An editable install made before the corpus was packaged has no ``smgov_nlp.labeled``; the
+    source tree's ``data/labeled`` beside the package is then the same files.
+    """
+    try:
+        folder = Path(str(resources.files(PACKAGE)))
+    except ModuleNotFoundError:
+        folder = Path(__file__).resolve().parents[2] / "data" / "labeled"
+    if not (folder / "tables_en.csv").exists():
+        raise SmgovError(f"the labeled corpus shipped with smgov-nlp is missing: no tables_en.csv in {str(folder)!r}",
+                         "reinstall smgov-nlp (pip install --force-reinstall smgov-nlp), or pass --data with a "
+                         "folder holding tables_en.csv")
+    return folder
 
 
 def load_corpus(data_dir: str | Path, include_reviewed: bool = True, origins: set[str] | None = None) -> pd.DataFrame:
@@ -50,7 +69,8 @@ def load_corpus(data_dir: str | Path, include_reviewed: bool = True, origins: se
     if not (data_dir / "tables_en.csv").exists():
         raise SmgovError(
             f"no labeled data in {str(data_dir)!r}: expected tables_en.csv there",
-            "run from the project folder or pass --data data/labeled",
+            "pass --data with a folder holding tables_en.csv, or leave --data out to train on the corpus "
+            "shipped with smgov-nlp",
         )
     frames = []
     for name, (origin, role, group_col) in SOURCES.items():

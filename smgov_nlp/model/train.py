@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
+import joblib
 import numpy as np
 import pandas as pd
 from sklearn.metrics import accuracy_score, f1_score
@@ -13,13 +15,14 @@ from smgov_nlp.coding.classifier import StatementClassifier
 from smgov_nlp.coding.novelty import build as build_bank
 from smgov_nlp.coding.review_policy import DEFAULT_TARGET
 from smgov_nlp.errors import SmgovError
-from smgov_nlp.ideas.grouping import DEFAULT_THRESHOLD, best_threshold, sweep_thresholds
+from smgov_nlp.ideas.grouping import best_threshold, sweep_thresholds
 from smgov_nlp.ideas.space import IdeaSpace
 from smgov_nlp.ideas.vectors import TYPE_WEIGHT
 from smgov_nlp.labels import HEADS
-from smgov_nlp.model.corpus import corpus_hash, example_bank, load_corpus
+from smgov_nlp.model.corpus import corpus_hash, example_bank, load_corpus, load_reviewed
 from smgov_nlp.model.folder import FORMAT_VERSION, Model, package_version, save_model, space_vectors
 from smgov_nlp.model.policy import fit_review_policy, read_paraphrases
+from smgov_nlp.model.sources import KEPT_BLOCKS, TUNE_FILE, resolve_sources, show
 from smgov_nlp.specs import EmbedderSpec, UnknownEmbedderError
 
 log = logging.getLogger(__name__)
@@ -47,34 +50,54 @@ def idea_space_spec(idea_embedder: EmbedderSpec | str = IDEA_EMBEDDER) -> Embedd
     return spec.with_weights(IDEA_WEIGHTS) if spec == EmbedderSpec.parse(IDEA_EMBEDDER) else spec
 
 
-def train_model(data_dir: str | Path, out: str | Path, embedder: EmbedderSpec | str = "use", name: str | None = None,
-                dev_dir: str | Path | None = None, idea_embedder: EmbedderSpec | str = IDEA_EMBEDDER, **params) -> Model:
-    """Train on every labeled file in ``data_dir`` (reviewed decisions included) and save to ``out``.
+def train_model(data_dir: str | Path | None, out: str | Path, embedder: EmbedderSpec | str = "use", name: str | None = None,
+                dev_dir: str | Path | None = None, idea_embedder: EmbedderSpec | str | None = None,
+                base_model: str | Path | None = None, progress: Callable[[str], None] | None = None, **params) -> Model:
+    """Train on the corpus :func:`~smgov_nlp.model.sources.resolve_sources` picks for ``data_dir`` and save to ``out``.
 
-    The duplicate-idea threshold is tuned on ``paraphrase_tune.csv`` in ``dev_dir``
-    (default: ``data/dev`` beside ``data_dir``) when it exists; the test split is never read.
-    ``idea_embedder`` names the dense encoders of the duplicate-idea space: the default
+    ``data_dir`` (default ``./data/labeled``) holding ``tables_en.csv`` is a full corpus; otherwise the
+    corpus shipped with the package is used and only ``data_dir/reviewed.csv`` is added.
+    The duplicate-idea space and threshold are tuned on ``paraphrase_tune.csv`` in ``dev_dir``
+    (or in ``dev/`` beside a full corpus) when there is one; otherwise they, and any review policy, are
+    kept from ``base_model`` (default: the shipped model). The test split is never read.
+    ``idea_embedder`` names the dense encoders of a retuned duplicate-idea space: the default
     ``use+e5`` (weighted :data:`IDEA_WEIGHTS`), or e.g. ``use`` for a space that embeds about
-    15 times faster on a cold cache and groups less well.
+    15 times faster on a cold cache and groups less well. ``progress`` receives one status line
+    per decision made (corpus, reviewed rows, settings kept).
     """
     embedder = EmbedderSpec.parse(embedder)  # refuse an unknown or badly weighted name before any training
-    idea_spec = idea_space_spec(idea_embedder)
-    corpus = load_corpus(data_dir)
+    idea_spec = idea_space_spec(idea_embedder if idea_embedder is not None else IDEA_EMBEDDER)
+    sources = resolve_sources(data_dir, dev_dir, base_model)
+    if sources.base_config is not None and idea_embedder is not None and idea_spec != kept_space_spec(sources.base_config):
+        raise SmgovError(f"--idea-embedder {str(idea_embedder)!r} asks for a new duplicate-idea space, whose thresholds "
+                         f"must be tuned on paraphrases; the kept space is {kept_space_spec(sources.base_config)}",
+                         "pass --dev with a folder holding paraphrase_tune.csv (the repository's data/dev has one), "
+                         "or leave --idea-embedder out to keep the shipped space")
+    corpus = load_corpus(sources.corpus_dir, include_reviewed=not sources.packaged)
+    if sources.reviewed is not None and sources.packaged:
+        corpus = pd.concat([corpus, load_reviewed(sources.reviewed)], ignore_index=True)
+    n_reviewed = int((corpus["role"] == "reviewed").sum())
+    for note in sources.notes:
+        _say(progress, note)
+    if sources.reviewed is not None:
+        _say(progress, f"reviewed decisions: {n_reviewed} rows from {show(sources.reviewed)}")
     classifier = StatementClassifier(embedder=embedder, **params)
     texts = corpus["text"].tolist()
     classifier.fit(texts, corpus[list(HEADS)], groups=corpus["group"].to_numpy(),
                    calibration_mask=corpus["role"].isin(["table", "reviewed"]).to_numpy(),
                    selection_mask=(corpus["style"] == "formal").to_numpy())
-    # The idea space learns from ideas said in several wordings. The project's additions are left out:
-    # with them, best pairwise F1 on paraphrase_tune.csv fell from 0.752 to 0.736 on a USE-only space
-    # (to 0.655 with only their terse wordings) and from 0.827 to 0.773 on the USE+e5 space, so the
-    # classifier uses them and the idea space does not.
-    ideas = (~corpus["origin"].isin(IDEA_SPACE_EXCLUDES)).to_numpy()
-    idea_space = IdeaSpace(embedder=idea_spec)
-    idea_space.fit(idea_space.embed(corpus.loc[ideas, "text"].tolist()), corpus.loc[ideas, "group"].to_numpy())
+    if sources.base_config is None:
+        # The idea space learns from ideas said in several wordings. The project's additions are left out:
+        # with them, best pairwise F1 on paraphrase_tune.csv fell from 0.752 to 0.736 on a USE-only space
+        # (to 0.655 with only their terse wordings) and from 0.827 to 0.773 on the USE+e5 space, so the
+        # classifier uses them and the idea space does not.
+        ideas = (~corpus["origin"].isin(IDEA_SPACE_EXCLUDES)).to_numpy()
+        idea_space = IdeaSpace(embedder=idea_spec)
+        idea_space.fit(idea_space.embed(corpus.loc[ideas, "text"].tolist()), corpus.loc[ideas, "group"].to_numpy())
+    else:
+        idea_space = joblib.load(sources.base_dir / "idea_space.joblib")
     bank = example_bank(corpus)
     vectors = classifier.features_.embed(bank["text"].tolist())
-    n_reviewed = int((corpus["role"] == "reviewed").sum())
     config = {
         "format_version": FORMAT_VERSION,
         "name": name or Path(out).name,
@@ -98,42 +121,55 @@ def train_model(data_dir: str | Path, out: str | Path, embedder: EmbedderSpec | 
         "data_hash": corpus_hash(corpus),
         "training_rows": {str(k): int(v) for k, v in corpus["origin"].value_counts().sort_index().items()},
         "reviewed_rows": n_reviewed,
+        "training_sources": sources.record(n_reviewed),
     }
     metrics = _oof_metrics(classifier, corpus)
-    dev = Path(dev_dir) if dev_dir else Path(data_dir).parent / "dev"
-    config["dedupe"] = _tune_dedupe(classifier, idea_space, dev)
     corpus_vectors = classifier.embed(texts)
-    novelty = build_bank(corpus, corpus_vectors)
-    policy, calibrated_on = fit_review_policy(classifier, corpus, novelty, corpus_vectors, read_paraphrases(dev),
-                                              DEFAULT_TARGET)
-    config["review_policy"] = policy.to_config()
-    config["review_policy_rows"] = calibrated_on
+    novelty = build_bank(corpus, corpus_vectors)  # the coded wordings are data: always the corpus trained on
+    if sources.base_config is None:
+        config["dedupe"] = _tune_dedupe(classifier, idea_space, sources.dev_dir)
+        policy, calibrated_on = fit_review_policy(classifier, corpus, novelty, corpus_vectors,
+                                                  read_paraphrases(sources.dev_dir), DEFAULT_TARGET)
+        config["review_policy"] = policy.to_config()
+        config["review_policy_rows"] = calibrated_on
+    else:
+        config["dedupe"] = {**sources.base_config["dedupe"], "kept_from": sources.base_name}
+        for block in KEPT_BLOCKS[1:]:
+            if block in sources.base_config and block not in config:
+                config[block] = sources.base_config[block]
     model = Model(classifier, bank, vectors, config, idea_space, novelty=novelty)
     save_model(model, out, metrics, _card(config, metrics))
     log.info("model written to %s", out)
     return model
 
 
+def kept_space_spec(config: dict) -> EmbedderSpec:
+    """The encoders (with their weights) of the idea space a model's ``dedupe`` block describes."""
+    dedupe = config.get("dedupe") or {}
+    return EmbedderSpec.parse(dedupe.get("embedder") or IDEA_EMBEDDER).with_weights(dedupe.get("weights") or ())
+
+
+def _say(progress: Callable[[str], None] | None, line: str) -> None:
+    log.info("%s", line)
+    if progress is not None:
+        progress(line)
+
+
 def _tune_dedupe(classifier: StatementClassifier, space: IdeaSpace, dev_dir: Path) -> dict:
     """Pick the duplicate-idea threshold on the tune split of the paraphrase set (within type, as precode groups)."""
     spec = EmbedderSpec.parse(space.embedder)
-    settings = {"embedder": str(spec.unweighted), "weights": list(spec.weights), "type_weight": TYPE_WEIGHT,
-                "threshold": DEFAULT_THRESHOLD, "tuned_on": None}
-    tune_path = dev_dir / "paraphrase_tune.csv"
-    if not tune_path.exists():
-        log.warning("no %s: keeping the default duplicate-idea threshold %.2f", tune_path, DEFAULT_THRESHOLD)
-        return settings
+    tune_path = dev_dir / TUNE_FILE
     tune = pd.read_csv(tune_path, dtype=str, keep_default_na=False)
     texts = tune["text"].tolist()
     blocked = sweep_thresholds(texts, space_vectors(space, classifier, texts), tune["group_id"], blocks=tune["type"].tolist())
     open_ = sweep_thresholds(texts, space_vectors(space, classifier, texts, type_weight=TYPE_WEIGHT), tune["group_id"])
-    settings.update({
+    return {
+        "embedder": str(spec.unweighted), "weights": list(spec.weights), "type_weight": TYPE_WEIGHT,
         "threshold": best_threshold(blocked), "threshold_no_by": best_threshold(open_),
-        "tuned_on": "data/dev/paraphrase_tune.csv (best pairwise F1; 'threshold' within type, as precode groups)",
+        "tuned_on": f"{show(tune_path)} (best pairwise F1; 'threshold' within type, as precode groups)",
         "tune_pair_f1": round(float(blocked["pair_f1"].max()), 4),
         "tune_pair_f1_no_by": round(float(open_["pair_f1"].max()), 4),
-    })
-    return settings
+    }
 
 
 def _oof_metrics(classifier: StatementClassifier, corpus) -> dict:
@@ -164,13 +200,26 @@ def _dedupe_line(dedupe: dict) -> str:
     weights = ":".join(f"{w:g}" for w in dedupe.get("weights") or [])
     space = f"`{dedupe['embedder']}` ({weights})" if dedupe.get("embedder") else "the classifier's embedder"
     tuned = f", tuned on {dedupe['tuned_on'].split(' ')[0]}" if dedupe.get("tuned_on") else ""
+    kept = f"; space and thresholds kept from the model `{dedupe['kept_from']}`" if dedupe.get("kept_from") else ""
     return (f"- Duplicate ideas: idea space on {space} (encoders rebuilt from their names); threshold "
             f"{dedupe.get('threshold')} within a type, {dedupe.get('threshold_no_by', dedupe.get('threshold'))} "
-            f"without `--by`{tuned}")
+            f"without `--by`{tuned}{kept}")
+
+
+def _sources_line(sources: dict) -> str:
+    if not sources:
+        return ""
+    reviewed = f" + {sources['reviewed_rows']} reviewed rows from {sources['reviewed']}" if sources.get("reviewed") else ""
+    line = f"- Corpus: {sources['corpus']}{reviewed}"
+    kept = sources.get("kept_from")
+    if kept:
+        line += f"; kept from the model `{kept['model']}`: {', '.join(kept['settings'])}"
+    return line + "\n"
 
 
 def _card(config: dict, metrics: dict) -> str:
     dedupe_line = _dedupe_line(config.get("dedupe") or {})
+    sources_line = _sources_line(config.get("training_sources") or {})
     part_line = ""
     if any(config.get("part_selection", {}).values()) or any(w != 1 for w in config.get("part_weights", {}).values()):
         part_line = (";\n  weight of the embedder's parts after the first: "
@@ -194,7 +243,7 @@ statement in Spanish or English, with calibrated confidence and the three neares
   weight of the auxiliary rows (paraphrases, prose, definitions):
   {', '.join(f"{h} {w:g}" for h, w in config.get('aux_weights', {}).items())};
   statement-type cue block: {', '.join(f"{h} {'on' if u else 'off'}" for h, u in config.get('cue_used', {}).items())}{part_line}
-{dedupe_line}
+{sources_line}{dedupe_line}
 
 ## Training rows
 
