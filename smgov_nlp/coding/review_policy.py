@@ -14,9 +14,11 @@ ideas (the hardest kind) sends nearly everything to review. So every scored stat
   head agrees with the matched idea's label (a restated idea's labels are strong evidence);
 - a **decision**: auto-accept when the score reaches the stratum's threshold.
 
-Thresholds are chosen per stratum (Mondrian, or class-conditional, selective prediction), each on
-calibration rows of its own kind: held-out paraphrases of training ideas for ``known``, grouped
-out-of-fold rows for ``new`` and out-of-fold formal rows for ``long``. The threshold is the lowest
+Thresholds are chosen per stratum (Mondrian selective prediction) on the calibration rows that fall
+in it: held-out paraphrases of training ideas (the ``known`` kind), grouped out-of-fold rows (``new``)
+and out-of-fold formal rows (``long``), each row weighted by its kind's share of a fixed workshop-like
+mix (:data:`MIXTURE`) over the kind's size, so a new idea that happens to resemble a coded one counts
+against the ``known`` threshold as often as such statements meet a workshop. The threshold is the lowest
 score at which the calibration rows it accepts reach the target accuracy with at least
 ``MIN_SUPPORT`` of them (the rule :func:`smgov_nlp.coding.classifier.choose_threshold` uses), so
 any target can be applied later from the stored curves (``--target-accuracy``). The chance that a
@@ -49,6 +51,10 @@ class Curve:
 
     scores: np.ndarray
     correct: np.ndarray
+    weights: np.ndarray | None = None  # each row's weight (its population's share of the mix over its size)
+
+    def _weights(self) -> np.ndarray:
+        return np.ones(len(self.scores)) if self.weights is None else np.asarray(self.weights, dtype=float)
 
     def threshold(self, target_accuracy: float, min_support: int = MIN_SUPPORT) -> float:
         """The lowest score whose accepted rows (score at or above it) are at least ``target_accuracy``
@@ -57,10 +63,10 @@ class Curve:
             return float("inf")
         scores = rounded(self.scores)
         order = np.argsort(-scores, kind="stable")
-        s, ok = scores[order], self.correct[order].astype(float)
+        s, ok, w = scores[order], self.correct[order].astype(float), self._weights()[order]
         last = np.flatnonzero(np.r_[s[1:] != s[:-1], True])  # accept whole runs of tied scores
         counts = last + 1
-        accuracy = np.cumsum(ok)[last] / counts
+        accuracy = np.cumsum(ok * w)[last] / np.maximum(np.cumsum(w)[last], 1e-12)
         good = np.flatnonzero((accuracy >= target_accuracy) & (counts >= min_support))
         return float(s[last[good[-1]]]) if len(good) else float("inf")
 
@@ -70,24 +76,27 @@ class Curve:
         if len(self.scores) < MIN_SUPPORT:
             base = 1.0 - float(np.mean(self.correct)) if len(self.correct) else 0.5
             return np.full(len(scores), base)
-        x, y = _isotonic_errors(rounded(self.scores), 1.0 - self.correct.astype(float))
+        x, y = _isotonic_errors(rounded(self.scores), 1.0 - self.correct.astype(float), self._weights())
         return np.interp(rounded(scores), x, y)
 
     def to_config(self) -> dict:
-        return {"scores": [float(v) for v in rounded(self.scores)], "correct": [int(v) for v in self.correct]}
+        return {"scores": [float(v) for v in rounded(self.scores)], "correct": [int(v) for v in self.correct],
+                "weights": [round(float(v), 8) for v in self._weights()]}
 
     @classmethod
     def from_config(cls, data: dict) -> Curve:
-        return cls(np.asarray(data["scores"], dtype=float), np.asarray(data["correct"], dtype=bool))
+        weights = data.get("weights")
+        return cls(np.asarray(data["scores"], dtype=float), np.asarray(data["correct"], dtype=bool),
+                   None if weights is None else np.asarray(weights, dtype=float))
 
 
-def _isotonic_errors(scores: np.ndarray, errors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Pool-adjacent-violators fit of ``errors`` non-increasing in ``scores``; breakpoints for np.interp."""
+def _isotonic_errors(scores: np.ndarray, errors: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Weighted pool-adjacent-violators fit of ``errors`` non-increasing in ``scores``; breakpoints for np.interp."""
     order = np.argsort(scores, kind="stable")
-    x, y = scores[order], errors[order]
+    x, y, w = scores[order], errors[order], weights[order]
     ux, start = np.unique(x, return_index=True)
-    sums = np.add.reduceat(y, start)
-    counts = np.diff(np.r_[start, len(x)]).astype(float)
+    sums = np.add.reduceat(y * w, start)
+    counts = np.add.reduceat(w, start)
     blocks = [[s, c, v] for s, c, v in zip(sums, counts, ux)]  # (sum, count, x of the block's first value)
     merged: list[list[float]] = []
     xs: list[list[float]] = []
@@ -244,20 +253,21 @@ def fit_policy(populations: list[CalibrationRows], target_accuracy: float,
 def _curves(populations, target_accuracy, tau, long_chars) -> ReviewPolicy:
     skeleton = ReviewPolicy(target_accuracy, tau, long_chars)
     curves: dict[str, dict[str, Curve]] = {}
+    sizes = {kind: sum(len(r.similarity) for r in populations if r.kind == kind) for kind in MIXTURE}
     for mode in MODES:
         curves[mode] = {}
         for name in STRATA:
-            scores, right = [], []
-            for rows in populations:
-                if rows.kind != name:
-                    continue
+            scores, right, weights = [], [], []
+            for rows in populations:  # every row calibrates the stratum it falls in, weighted by the mix
                 stratum = skeleton.strata(rows.similarity, rows.lengths)
                 s, r = scores_for(rows, stratum == "known", mode)
                 keep = stratum == name
                 scores.append(s[keep])
                 right.append(r[keep])
+                weights.append(np.full(int(keep.sum()), MIXTURE.get(rows.kind, 0.0) / max(sizes.get(rows.kind, 0), 1)))
             curves[mode][name] = Curve(np.concatenate(scores) if scores else np.zeros(0),
-                                       np.concatenate(right) if right else np.zeros(0, dtype=bool))
+                                       np.concatenate(right) if right else np.zeros(0, dtype=bool),
+                                       np.concatenate(weights) if weights else np.zeros(0))
     return ReviewPolicy(target_accuracy, tau, long_chars, curves)
 
 

@@ -217,6 +217,15 @@ def _sources_line(sources: dict) -> str:
     return line + "\n"
 
 
+def _policy_line(policy: dict | None, rows: dict | None) -> str:
+    if not policy:
+        return "per-head thresholds only (no review policy)."
+    return (f"a statement is auto-accepted when the review policy of its novelty stratum says so, aiming at "
+            f"{policy['target_accuracy']:.0%} accuracy (known ideas from similarity {policy['known_similarity']:g}); "
+            f"calibrated on {rows or 'the training rows'} and measured per population by `smgov evaluate` "
+            "(new ideas, known ideas in new words, real prose and their mix).")
+
+
 def _card(config: dict, metrics: dict) -> str:
     dedupe_line = _dedupe_line(config.get("dedupe") or {})
     sources_line = _sources_line(config.get("training_sources") or {})
@@ -239,6 +248,7 @@ statement in Spanish or English, with calibrated confidence and the three neares
 - Training-data hash: `{config['data_hash']}`
 - Rows from human review: {config['reviewed_rows']}
 - Thresholds: {config['threshold_criterion']}.
+- Review: {_policy_line(config.get('review_policy'), config.get('review_policy_rows'))}
 - Choices made in training, per head, by {config.get('choice_criterion', 'grouped cross-validation')}:
   weight of the auxiliary rows (paraphrases, prose, definitions):
   {', '.join(f"{h} {w:g}" for h, w in config.get('aux_weights', {}).items())};
