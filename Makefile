@@ -36,10 +36,11 @@ test: $(STSTAMP)
 	$(PY) -m ruff check smgov_nlp tests scripts
 	$(PY) -m pytest -q
 
-## Developers' loop: everything but the 5-minute 'evaluate --quick' freshness rerun (under 2 min on 2 cores).
+## Developers' loop: everything but the 'evaluate --quick' freshness rerun and the tests that train full models or
+## install the wheel (the 'rerun' and 'heavy' markers); 'make test' runs them all.
 test-fast: $(STSTAMP)
 	$(PY) -m ruff check smgov_nlp tests scripts
-	$(PY) -m pytest -q -m "not rerun"
+	$(PY) -m pytest -q -m "not rerun and not heavy"
 
 train: $(STAMP)
 	$(SMGOV) train --out models/default

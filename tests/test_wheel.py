@@ -40,6 +40,7 @@ def scratch(tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.heavy
 def test_the_installed_wheel_trains_from_an_empty_folder(scratch):
     tmp_path = scratch
     src = tmp_path / "src"

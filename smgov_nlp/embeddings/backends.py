@@ -30,7 +30,7 @@ import numpy as np
 
 from smgov_nlp.embeddings.cache import EmbeddingCache, text_key
 from smgov_nlp.errors import SmgovError
-from smgov_nlp.specs import DEFAULT_EMBEDDER, EmbedderPart, EmbedderSpec, UnknownEmbedderError, split_part
+from smgov_nlp.specs import DEFAULT_EMBEDDER, EmbedderPart, EmbedderSpec  # noqa: F401  (DEFAULT_EMBEDDER: public here too)
 
 MAX_CHARS = 2000
 USE_DIM = 512
@@ -225,26 +225,3 @@ def dist_version(name: str) -> str:
         return version(name)
     except PackageNotFoundError:
         return "0"
-
-
-# --- kept for evaluation until it takes EmbedderSpec ---------------------------------------------
-
-
-def split_weight(part: str) -> tuple[str, float]:
-    """One part of an embedder name and its weight: ``"e5*3"`` gives ``("e5", 3.0)``.
-
-    Kept for evaluation until it takes EmbedderSpec: use ``EmbedderSpec.parse(part).parts[0]``.
-    """
-    return split_part(part)
-
-
-def dense_parts(spec: str) -> list[str] | None:
-    """The parts of an embedder name if every one is a dense encoder, else ``None``.
-
-    Kept for evaluation until it takes EmbedderSpec: use ``EmbedderSpec.parse(spec).is_dense``.
-    """
-    try:
-        dense = EmbedderSpec.parse(spec).is_dense
-    except UnknownEmbedderError:
-        dense = False
-    return [p.strip() for p in (spec or DEFAULT_EMBEDDER).split("+")] if dense else None

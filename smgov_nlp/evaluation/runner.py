@@ -20,6 +20,7 @@ from smgov_nlp.evaluation.populations import fold_populations
 from smgov_nlp.evaluation.protocol import E5_VARIANT, E5_VARIANT_EMBEDDER, ST_EMBEDDER, Fit, FitKey
 from smgov_nlp.labels import HEADS
 from smgov_nlp.model.corpus import scored_mask
+from smgov_nlp.specs import EmbedderSpec
 
 
 @dataclass
@@ -46,11 +47,7 @@ class FoldData:
     real: pd.DataFrame | None = None
 
 
-def _dense(spec: str) -> bool:
-    return all(part.strip() != "tfidf" for part in spec.split("+"))
-
-
-def _embed(spec: str, texts: list[str]) -> np.ndarray:
+def _embed(spec: EmbedderSpec | str, texts: list[str]) -> np.ndarray:
     return np.asarray(make_embedder(spec).fit([]).transform(texts), dtype=np.float32)
 
 
@@ -70,13 +67,13 @@ def prepare_data(corpus: pd.DataFrame, real: pd.DataFrame, params: dict, with_st
     features["st"] = _embed(ST_EMBEDDER, texts) if with_st else None
     if e5_variant:
         features[E5_VARIANT] = _embed(E5_VARIANT_EMBEDDER, texts)  # from the cached use and e5 vectors
-    spec = params.get("embedder", "use")
-    if spec == "use":
+    spec = EmbedderSpec.parse(params.get("embedder", "use"))  # parsed once, here
+    if spec == EmbedderSpec.parse("use"):
         features["shipped"] = features["use"]
-    elif spec == ST_EMBEDDER and with_st:
+    elif spec == EmbedderSpec.parse(ST_EMBEDDER) and with_st:
         features["shipped"] = features["st"]
     else:
-        features["shipped"] = _embed(spec, texts) if _dense(spec) else None
+        features["shipped"] = _embed(spec, texts) if spec.is_dense else None
     scored = np.r_[scored_mask(corpus), np.zeros(len(real), dtype=bool)]
     formal = np.r_[(corpus["style"] == "formal").to_numpy(), np.zeros(len(real), dtype=bool)]
     paraphrase = paraphrase or {}

@@ -9,11 +9,9 @@ import numpy as np
 import pytest
 
 from smgov_nlp.embeddings.backends import (
-    dense_parts,
     encode,
     encode_cached,
     scoped_env,
-    split_weight,
     st_encode,
 )
 from smgov_nlp.embeddings.cache import EmbeddingCache
@@ -80,15 +78,6 @@ def test_scoped_env_sets_only_what_is_unset_and_restores(monkeypatch):
 def test_encode_refuses_a_lexical_embedder():
     with pytest.raises(SmgovError, match="not made of dense encoders"):
         encode(EmbedderSpec.parse("use+tfidf"), ["a"])
-
-
-def test_wrappers_kept_for_evaluation():
-    assert dense_parts("use+e5*3") == ["use", "e5*3"]
-    assert dense_parts("tfidf*2+use") is None and dense_parts("bert") is None
-    assert split_weight("st:/m/x*2.5") == ("st:/m/x", 2.5)
-    assert split_weight("bert") == ("bert", 1.0)
-    with pytest.raises(SmgovError, match="weight must be a positive number"):
-        split_weight("e5*0")
 
 
 @pytest.mark.st

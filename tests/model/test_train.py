@@ -33,6 +33,7 @@ def test_idea_embedder_must_be_dense_encoders(tmp_path, spec):
 
 
 @pytest.mark.slow
+@pytest.mark.heavy
 def test_train_cli_with_a_use_only_idea_space(tmp_path):
     data = tmp_path / "labeled"
     data.mkdir()
@@ -74,6 +75,7 @@ def test_train_cli_refuses_a_bad_embedder_weight_in_one_line(tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.heavy
 def test_train_and_score_with_the_e5_classifier(tmp_path):
     """The opt-in ``use+e5`` build of the README end to end: training chooses e5's weight per head,
     records it in config.json and the card, and scoring runs through heads.npz."""
@@ -116,6 +118,7 @@ def _partition(statements: pd.DataFrame, leave_out: set[str]) -> set[frozenset[s
 
 
 @pytest.mark.slow
+@pytest.mark.heavy
 def test_retrain_in_an_empty_folder_with_three_decisions(tmp_path, monkeypatch):
     """A user's loop: precode, decide three statements, train (shipped corpus + the decisions, cv=2 to keep it
     quick), precode again. The model keeps the shipped idea space and thresholds, so the example transcripts
