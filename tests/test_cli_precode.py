@@ -245,7 +245,7 @@ def test_review_exports_the_precode_queue(precoded, tmp_path):
     assert f"wrote {rows} statements to {sheet}" in result.stderr
     exported = list(load_workbook(sheet)["review"].iter_rows(min_row=2, values_only=True))
     assert len(exported) == rows
-    assert [r[1] for r in exported][0] == precoded.queue["text"].iloc[0]  # most uncertain first
+    assert [r[1] for r in exported][0] == precoded.queue["text"].iloc[0]  # the likeliest to be wrong first
 
 
 # --- smgov review -----------------------------------------------------------------------------

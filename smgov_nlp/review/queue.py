@@ -53,7 +53,7 @@ def load_queue(path: str | Path, data_dir: Path | str | None = None) -> pd.DataF
     applies to every copy) with every column of :data:`QUEUE_OPTIONAL` present
     (empty when the file lacks it), confidences as floats (NaN when missing), and
     ``text_hash``, ``min_confidence`` (missing counts as 0) and ``queue_row`` (the
-    row number in the file) added. A blank ``lang`` is detected from the text. The order is by ``min_confidence``, stable.
+    row number in the file) added. A blank ``lang`` is detected from the text. The order is by ``error_risk`` (highest first) when the queue has it, else by ``min_confidence``; stable.
 
     ``frame.attrs`` holds counts for messages: ``rows``, ``blank``, ``duplicates``
     and ``already_decided``.
@@ -87,7 +87,11 @@ def load_queue(path: str | Path, data_dir: Path | str | None = None) -> pd.DataF
     frame["lang"] = [lang.strip() or detect_lang(text) for lang, text in zip(frame["lang"], frame["text"])]
     frame["text_hash"] = frame["text"].map(text_hash)
     frame["min_confidence"] = frame[["layer_confidence", "type_confidence"]].fillna(0.0).min(axis=1)
-    frame = frame.sort_values("min_confidence", kind="stable")
+    if "error_risk" in frame.columns:  # a precode or score queue: the likeliest to be wrong first, as written
+        risk = pd.to_numeric(frame["error_risk"], errors="coerce").fillna(1.0)
+        frame = frame.assign(_risk=-risk).sort_values(["_risk", "min_confidence"], kind="stable").drop(columns="_risk")
+    else:
+        frame = frame.sort_values("min_confidence", kind="stable")
     unique = ~frame["text_hash"].duplicated(keep="first")
     duplicates = int((~unique).sum())
     frame = frame.loc[unique]
