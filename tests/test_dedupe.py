@@ -579,3 +579,18 @@ def test_threshold_hint_names_the_exact_tuned_default(tmp_path):
     source = _write(tmp_path / "in.csv", pd.DataFrame({"text": ["a"]}))
     with pytest.raises(SmgovError, match=r"try the tuned default 0\.525$"):
         cluster_file(source, tmp_path / "out.csv", Tuned(), threshold=2.0)
+
+
+@pytest.mark.slow
+def test_both_paths_group_the_tune_split_alike_with_the_guard(default_model):
+    from smgov_nlp.workflows.score import predict_statements
+
+    frame = pd.read_csv(REPO / "data" / "dev" / "paraphrase_tune.csv", dtype=str, keep_default_na=False)
+    texts = frame["text"].tolist()
+    vectors = default_model.idea_vectors(texts, blocked=True)
+    layers = predict_statements(default_model, texts)["layer"].tolist()
+    for threshold in (0.6, 0.675):
+        for kwargs in ({}, {"layers": layers}):
+            exact = group_ideas(texts, vectors, threshold, blocks=frame["type"].tolist(), **kwargs)
+            scaled = group_ideas(texts, vectors, threshold, blocks=frame["type"].tolist(), exact_limit=5, **kwargs)
+            pd.testing.assert_frame_equal(scaled, exact)
