@@ -386,6 +386,44 @@ def test_representative_is_the_member_closest_to_the_centre():
     assert ideas["idea_text"].tolist() == ["z middle"] * 3
 
 
+def test_labels_are_cleaned_of_bullets_numbering_and_trailing_full_stops():
+    from smgov_nlp.ideas.grouping import clean_label
+
+    cases = {
+        "- Mejora la imagen del gobierno.": "Mejora la imagen del gobierno",
+        "• Robo de identidad": "Robo de identidad",
+        "2) Difusión rápida de avisos.": "Difusión rápida de avisos",
+        "3. Publicar información errónea": "Publicar información errónea",
+        "(4) Hackeo del portal": "Hackeo del portal",
+        "b) Free tools": "Free tools",
+        "– * Identity theft .": "Identity theft",
+        "3.5 millones sin internet": "3.5 millones sin internet",  # a number, not a list mark
+        "Sin datos abiertos...": "Sin datos abiertos...",  # an ellipsis stays
+        "-": "-",
+    }
+    assert {text: clean_label(text) for text in cases} == cases
+    vectors = unit(0, 1)
+    ideas = group_ideas(["1. Robo de identidad.", "- Identity theft."], vectors, 0.5, langs=["es", "en"])
+    assert set(ideas["idea_text"]) == {"Robo de identidad"}
+
+
+def test_the_label_is_never_a_member_the_others_do_not_resemble():
+    # "far" (40 degrees) pairs with "near a" (20) first, then {far, a} meets {b, c} (0, -2) at an average of 0.844;
+    # far's mean similarity to the others is 0.816, under the threshold 0.84: it may not label the idea, and it is
+    # the weakest member of an idea flagged for review (far-c at 0.743 is under the threshold)
+    texts = ["far", "near a", "near b", "near c"]
+    vectors = unit(40, 20, 0, -2)
+    ideas = group_ideas(texts, vectors, 0.84, guard=False)
+    assert ideas["idea_id"].nunique() == 1
+    assert set(ideas["idea_text"]) == {"near a"}  # the highest mean similarity to the others (0.936)
+    assert ideas["idea_needs_review"].all() and set(ideas["weakest_row"]) == {0}
+    # Spanish tables: the only Spanish member is the one the others do not resemble, so it still is not the label
+    spanish = group_ideas(texts, vectors, 0.84, guard=False, langs=["es", "en", "en", "en"], lang="es")
+    assert set(spanish["idea_text"]) == {"near a"}
+    # with the guard, far-b (0.766) is under the floor 0.79: far stays apart
+    assert group_ideas(texts, vectors, 0.84)["idea_id"].nunique() == 2
+
+
 def test_blank_statements_get_no_idea():
     texts = ["Identity theft", "", "   ", None, "Identity theft"]
     vectors = np.vstack([unit(0), np.zeros((3, 2), dtype=np.float32), unit(0)])
