@@ -138,6 +138,13 @@ def main() -> None:
     print(f"  after, predicted layers ({chosen['after']}): "
           f"{fmt(scores(tune, vectors, chosen['after'], layers=layers))}")
     print(f"  guard + layers at the shipped {shipped}:  {fmt(scores(tune, vectors, shipped, layers=layers))}")
+    open_vectors = model.idea_vectors(texts, blocked=False)  # without --by: the type joins the vector
+    for label, kwargs in (("plain", {"guard": False}), ("guarded", {})):
+        sweep = sweep_thresholds(texts, open_vectors, gold, **kwargs)
+        best = best_threshold(sweep)
+        row = sweep.set_index("threshold").loc[best]
+        print(f"  without --by, {label}: best threshold {best} (shipped {model.dedupe_threshold(False)}): "
+              f"{fmt(row.to_dict())}")
     if args.grid:
         grid(tune, vectors, layers)
     if args.test:
