@@ -175,13 +175,15 @@ def precode_cli(
     threshold: Annotated[float | None, typer.Option("--threshold", help="Duplicate-idea threshold (default: tuned).")] = None,
     lang: Lang = "auto",
     target_accuracy: Target = None,
+    count: Annotated[str, typer.Option("--count", help="What the tables' numbers count: mentions (responses) or "
+                                       "groups (tables that raised the idea).")] = "mentions",
     quiet: Quiet = False,
 ) -> None:
     """Pre-code transcripts: statements, consolidated ideas, paper-style tables and a review queue."""
     from smgov_nlp.workflows.precode import run_precode
 
     summary = run_precode(files, out, model_dir=model, data_dir=data, threshold=threshold, progress=say, lang=lang,
-                          target_accuracy=target_accuracy)
+                          target_accuracy=target_accuracy, count=count)
     say(f"{summary['statements']} statements -> {summary['ideas']} ideas; {summary['needs_review']} need review, "
         f"{summary['human']} already decided by people")
     say(f"wrote statements.csv, ideas.csv, tables.md/.html/.xlsx and review_queue.csv in {out}")

@@ -222,6 +222,28 @@ def test_precode_cli_reports_what_it_wrote(precoded):
 
 
 @pytest.mark.slow
+def test_precode_cli_tables_count_the_reviewed_statements_and_mark_the_rest(precoded):
+    markdown = (precoded.out / "tables.md").read_text(encoding="utf-8")
+    assert "89 statements: 88 coded by the model only, 1 reviewed by people" in markdown
+    ideas = read(precoded.out / "ideas.csv")
+    decided = precoded.statements.set_index("text").loc[DECIDED, "idea_id"]
+    reviewed = ideas.set_index("idea_id")["reviewed"]
+    assert reviewed[decided] == "true" and (reviewed.drop(decided) == "false").all()
+    label = ideas.set_index("idea_id").loc[decided, "idea_text"]
+    rows = [item for item in markdown.replace("<br>", "\n").splitlines() if label in item]
+    assert rows and "†" not in rows[0].split(label, 1)[1].split("•")[0]  # a person decided one of its members
+
+
+def test_precode_cli_refuses_an_unknown_count(runner, tmp_path):
+    notes = tmp_path / "notes.txt"
+    notes.write_text("Riesgos\n- Robo de identidad\n", encoding="utf-8")
+    result = runner.invoke(app, ["precode", str(notes), "--out", str(tmp_path / "out"), "--count", "votes"])
+    assert isinstance(result.exception, SmgovError)
+    assert "--count must be one of mentions, groups, found 'votes'" in str(result.exception)
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.slow
 def test_precode_cli_applies_an_earlier_human_decision(precoded):
     # without the decision the model's layer is uncertain, so the statement would be in the queue
     assert precoded.predicted["layer_confidence"] < 0.9

@@ -170,10 +170,71 @@ def test_cluster_vectors_of_nothing_and_of_one():
 def test_cluster_vectors_is_average_linkage_not_single_or_complete():
     # cos(a,b)=0.866, cos(b,c)=0.707, cos(a,c)=0.259: average link of {a,b} to c is 0.483
     vectors = unit(0, 30, 75)
-    assert cluster_vectors(vectors, 0.45).tolist() == [0, 0, 0]  # complete linkage (0.259) would not merge
-    assert cluster_vectors(vectors, 0.50).tolist() == [0, 0, 1]  # single linkage (0.707) would merge
+    assert cluster_vectors(vectors, 0.45, guard=False).tolist() == [0, 0, 0]  # complete linkage (0.259) would not
+    assert cluster_vectors(vectors, 0.50, guard=False).tolist() == [0, 0, 1]  # single linkage (0.707) would merge
     # cos(a,b)=0.766, cos(b,c)=0.5, cos(a,c)=-0.17: average link 0.163
-    assert cluster_vectors(unit(0, 40, 100), 0.45).tolist() == [0, 0, 1]
+    assert cluster_vectors(unit(0, 40, 100), 0.45, guard=False).tolist() == [0, 0, 1]
+
+
+# --- the merge guard -------------------------------------------------------------------------------
+
+
+def test_guard_floor_refuses_a_merge_whose_least_similar_pair_is_far_below_the_threshold():
+    # the average (0.483) passes 0.45, but the pair (a, c) at 0.259 is below the floor 0.45 - FLOOR_GAP
+    vectors = unit(0, 30, 75)
+    assert cluster_vectors(vectors, 0.45).tolist() == [0, 0, 1]
+    # cos(a,c)=0.574 is above the floor 0.55 - 0.05 and the average 0.75 passes: the merge stands
+    assert cluster_vectors(unit(0, 25, 55), 0.55).tolist() == [0, 0, 0]
+
+
+def test_guard_support_needs_half_the_pairs_at_the_threshold():
+    from smgov_nlp.ideas.linkage import merge_allowed
+
+    def blocks(*rows):
+        return lambda a, b: np.array(rows, dtype=np.float64)[np.ix_(a, [k - 1 for k in b])]
+
+    # one statement (0) against three (1, 2, 3) at threshold 0.75: the average 0.783 passes and no pair is
+    # below the floor 0.70, but only one pair of three reaches 0.75
+    assert not merge_allowed(blocks([0.95, 0.70, 0.70]), [0], [1, 2, 3], 0.75)
+    assert merge_allowed(blocks([0.95, 0.80, 0.70]), [0], [1, 2, 3], 0.75)  # two of three
+    assert not merge_allowed(blocks([0.95, 0.95, 0.6999]), [0], [1, 2, 3], 0.75)  # one pair under the floor
+
+
+def test_guard_keeps_sides_of_different_layers_apart_unless_much_closer():
+    # cosine 0.766 between the two sides
+    vectors = unit(0, 1, 40, 41)
+    same = ["technology"] * 4
+    mixed = ["technology", "technology", "general_context", "general_context"]
+    assert cluster_vectors(vectors, 0.7, layers=same).tolist() == [0, 0, 0, 0]
+    assert cluster_vectors(vectors, 0.7, layers=mixed).tolist() == [0, 0, 1, 1]  # needs 0.7 + 0.15
+    assert cluster_vectors(vectors, 0.6, layers=mixed).tolist() == [0, 0, 0, 0]  # 0.766 >= 0.6 + 0.15
+    # unknown layers never veto; a tie for the majority shares a layer with the other side
+    assert cluster_vectors(vectors, 0.7, layers=["technology", "technology", "", ""]).tolist() == [0, 0, 0, 0]
+    tie = ["technology", "general_context", "general_context", "general_context"]
+    assert cluster_vectors(vectors, 0.7, layers=tie).tolist() == [0, 0, 0, 0]
+
+
+def test_guarded_cut_keeps_nothing_above_a_refused_merge():
+    from smgov_nlp.ideas.linkage import guarded_cut
+
+    merges = [(0, 1), (2, 3), (4, 5)]  # node 4 = {0, 1}, node 5 = {2, 3}, node 6 = {0, 1, 2, 3}
+    everything = guarded_cut(4, merges, None)
+    assert len(set(everything.tolist())) == 1
+    refuse_23 = guarded_cut(4, merges, lambda a, b: 2 not in a + b)
+    assert refuse_23[0] == refuse_23[1] and len(set(refuse_23.tolist())) == 3
+    refuse_top = guarded_cut(4, merges, lambda a, b: len(a) + len(b) < 4)
+    assert refuse_top[0] == refuse_top[1] != refuse_top[2] == refuse_top[3]
+
+
+def test_both_paths_apply_the_same_guard():
+    # the sparse path (k-NN graph) cuts its own average-linkage tree with the same guard
+    vectors = unit(*(list(range(0, 6)) + list(range(37, 40)) + list(range(120, 126))))
+    layers = ["technology"] * 6 + ["general_context"] * 3 + ["technology"] * 6
+    for threshold in (0.7, 0.8):
+        for kwargs in ({}, {"layers": layers}):
+            exact = cluster_vectors(vectors, threshold, **kwargs)
+            scaled = cluster_vectors(vectors, threshold, exact_limit=5, **kwargs)
+            assert scaled.tolist() == exact.tolist()
 
 
 def test_cluster_vectors_numbers_clusters_in_row_order():
@@ -197,7 +258,7 @@ def test_sparse_linkage_with_every_pair_equals_exact_average_linkage():
         vectors = unit(*angles).astype(np.float64)
         i, j = np.triu_indices(len(vectors), k=1)
         roots = sparse_average_linkage(vectors, i, j, threshold)
-        assert first_appearance(roots).tolist() == cluster_vectors(unit(*angles), threshold).tolist()
+        assert first_appearance(roots).tolist() == cluster_vectors(unit(*angles), threshold, guard=False).tolist()
 
 
 def test_sparse_linkage_uses_exact_averages_beyond_the_graph():
@@ -245,7 +306,7 @@ def test_above_exact_limit_no_dense_linkage_is_used(monkeypatch):
         raise AssertionError("the exact (n x n) path was used")
 
     monkeypatch.setattr(scipy.cluster.hierarchy, "linkage", refuse)
-    monkeypatch.setattr(linkage, "_condensed_cosine_distance", refuse)
+    monkeypatch.setattr(linkage, "_condensed_distance", refuse)
     vectors, truth = planted(n_clusters=12, size=8)
     assert cluster_vectors(vectors, 0.5, exact_limit=50).tolist() == first_appearance(truth).tolist()
     texts = [f"statement {k}" for k in range(len(vectors))]
@@ -298,7 +359,7 @@ def test_blocks_keep_statements_apart():
     assert apart["idea_id"].tolist() == ["I0001", "I0002", "I0001", "I0002"]
     assert apart["idea_size"].tolist() == [2, 2, 2, 2]
     assert set(apart.loc[[0, 2], "idea_text"]) < {"No strategy", "Define a strategy"}
-    assert set(apart.loc[[1, 3], "idea_text"]) < {"No strategy", "Define a strategy."}
+    assert set(apart.loc[[1, 3], "idea_text"]) < {"No strategy", "Define a strategy"}  # the label has no full stop
 
 
 def test_idea_ids_are_numbered_by_size_then_block_then_text():
@@ -327,6 +388,44 @@ def test_representative_is_the_member_closest_to_the_centre():
     assert ideas["idea_text"].tolist() == ["z middle"] * 3
 
 
+def test_labels_are_cleaned_of_bullets_numbering_and_trailing_full_stops():
+    from smgov_nlp.ideas.grouping import clean_label
+
+    cases = {
+        "- Mejora la imagen del gobierno.": "Mejora la imagen del gobierno",
+        "• Robo de identidad": "Robo de identidad",
+        "2) Difusión rápida de avisos.": "Difusión rápida de avisos",
+        "3. Publicar información errónea": "Publicar información errónea",
+        "(4) Hackeo del portal": "Hackeo del portal",
+        "b) Free tools": "Free tools",
+        "– * Identity theft .": "Identity theft",
+        "3.5 millones sin internet": "3.5 millones sin internet",  # a number, not a list mark
+        "Sin datos abiertos...": "Sin datos abiertos...",  # an ellipsis stays
+        "-": "-",
+    }
+    assert {text: clean_label(text) for text in cases} == cases
+    vectors = unit(0, 1)
+    ideas = group_ideas(["1. Robo de identidad.", "- Identity theft."], vectors, 0.5, langs=["es", "en"])
+    assert set(ideas["idea_text"]) == {"Robo de identidad"}
+
+
+def test_the_label_is_never_a_member_the_others_do_not_resemble():
+    # "far" (40 degrees) pairs with "near a" (20) first, then {far, a} meets {b, c} (0, -2) at an average of 0.844;
+    # far's mean similarity to the others is 0.816, under the threshold 0.84: it may not label the idea, and it is
+    # the weakest member of an idea flagged for review (far-c at 0.743 is under the threshold)
+    texts = ["far", "near a", "near b", "near c"]
+    vectors = unit(40, 20, 0, -2)
+    ideas = group_ideas(texts, vectors, 0.84, guard=False)
+    assert ideas["idea_id"].nunique() == 1
+    assert set(ideas["idea_text"]) == {"near a"}  # the highest mean similarity to the others (0.936)
+    assert ideas["idea_needs_review"].all() and set(ideas["weakest_row"]) == {0}
+    # Spanish tables: the only Spanish member is the one the others do not resemble, so it still is not the label
+    spanish = group_ideas(texts, vectors, 0.84, guard=False, langs=["es", "en", "en", "en"], lang="es")
+    assert set(spanish["idea_text"]) == {"near a"}
+    # with the guard, far-b (0.766) is under the floor 0.79: far stays apart
+    assert group_ideas(texts, vectors, 0.84)["idea_id"].nunique() == 2
+
+
 def test_blank_statements_get_no_idea():
     texts = ["Identity theft", "", "   ", None, "Identity theft"]
     vectors = np.vstack([unit(0), np.zeros((3, 2), dtype=np.float32), unit(0)])
@@ -334,7 +433,8 @@ def test_blank_statements_get_no_idea():
     assert ideas["idea_id"].tolist() == ["I0001", "", "", "", "I0001"]
     assert ideas["idea_text"].tolist() == ["Identity theft", "", "", "", "Identity theft"]
     assert ideas["idea_size"].tolist() == [2, 0, 0, 0, 2]
-    assert list(ideas.columns) == ["idea_id", "idea_size", "idea_text"]
+    assert list(ideas.columns) == ["idea_id", "idea_size", "idea_text", "idea_needs_review", "weakest_row"]
+    assert ideas["idea_needs_review"].tolist() == [False] * 5 and ideas["weakest_row"].tolist() == [-1] * 5
 
 
 def test_group_ideas_does_not_depend_on_row_order():
@@ -519,3 +619,18 @@ def test_threshold_hint_names_the_exact_tuned_default(tmp_path):
     source = _write(tmp_path / "in.csv", pd.DataFrame({"text": ["a"]}))
     with pytest.raises(SmgovError, match=r"try the tuned default 0\.525$"):
         cluster_file(source, tmp_path / "out.csv", Tuned(), threshold=2.0)
+
+
+@pytest.mark.slow
+def test_both_paths_group_the_tune_split_alike_with_the_guard(default_model):
+    from smgov_nlp.workflows.score import predict_statements
+
+    frame = pd.read_csv(REPO / "data" / "dev" / "paraphrase_tune.csv", dtype=str, keep_default_na=False)
+    texts = frame["text"].tolist()
+    vectors = default_model.idea_vectors(texts, blocked=True)
+    layers = predict_statements(default_model, texts)["layer"].tolist()
+    for threshold in (0.6, 0.675):
+        for kwargs in ({}, {"layers": layers}):
+            exact = group_ideas(texts, vectors, threshold, blocks=frame["type"].tolist(), **kwargs)
+            scaled = group_ideas(texts, vectors, threshold, blocks=frame["type"].tolist(), exact_limit=5, **kwargs)
+            pd.testing.assert_frame_equal(scaled, exact)

@@ -207,4 +207,4 @@ def test_precode_lang_en_gives_english_tables(default_model, tmp_path, monkeypat
     run_precode(TRANSCRIPTS, tmp_path / "en", data_dir=tmp_path / "data", lang="en")
     markdown = (tmp_path / "en" / "tables.md").read_text(encoding="utf-8")
     assert "Fake accounts impersonating the agency or the governor (identity theft) (3)" in markdown
-    assert "Staff have not been trained to manage social media (4)" in markdown
+    assert "Staff have not been trained to manage social media (3)" in markdown  # one bullet, two sentences: once

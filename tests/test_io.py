@@ -263,7 +263,7 @@ def only_file_in(folder: Path) -> list[str]:
 def test_csv_output_joins_lists_and_writes_booleans(tmp_path, out_frame):
     target = tmp_path / "out.csv"
     write_table(out_frame, target)
-    assert target.read_text(encoding="utf-8") == (
+    assert target.read_text(encoding="utf-8-sig") == (
         "text,needs_review,confidence,nearest_examples\n"
         "Robo de identidad,true,0.5,t1-017: Identity theft | es-t1-017: Robo de identidad\n"
         "Sin datos,false,,\n"
@@ -310,13 +310,26 @@ def test_csv_writer_appends_chunks_with_one_header(tmp_path):
         writer.write(pd.DataFrame({"a": ["1", "2"]}))
         writer.write(pd.DataFrame({"a": ["3"]}))
     assert writer.rows == 3
-    assert target.read_text(encoding="utf-8") == "a\n1\n2\n3\n"
+    assert target.read_bytes() == b"\xef\xbb\xbfa\n1\n2\n3\n"  # one byte-order mark, at the start only
 
 
-def test_output_is_utf8(tmp_path):
+def test_csv_output_is_utf8_with_a_bom_that_the_readers_take_back(tmp_path):
     target = tmp_path / "out.csv"
-    write_table(pd.DataFrame({"text": ["Participación ciudadana ¿sí?"]}), target)
-    assert target.read_bytes() == "text\nParticipación ciudadana ¿sí?\n".encode()
+    frame = pd.DataFrame({"text": ["Participación ciudadana ¿sí?"], "id": ["1"]})
+    write_table(frame, target)
+    # Excel opens UTF-8 with a byte-order mark with the accents right on a double-click
+    assert target.read_bytes() == b"\xef\xbb\xbf" + "text,id\nParticipación ciudadana ¿sí?,1\n".encode()
+    assert detect_encoding(target) == "utf-8-sig"
+    back = read_table(target)
+    assert list(back.columns) == ["text", "id"]  # no "\ufefftext"
+    assert back["text"].tolist() == ["Participación ciudadana ¿sí?"]
+    assert pd.read_csv(target, dtype=str)["text"].tolist() == ["Participación ciudadana ¿sí?"]
+
+
+def test_jsonl_output_has_no_bom(tmp_path):
+    target = tmp_path / "out.jsonl"
+    write_table(pd.DataFrame({"text": ["Participación"]}), target)
+    assert target.read_bytes() == '{"text": "Participación"}\n'.encode()
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".jsonl", ".xlsx"])

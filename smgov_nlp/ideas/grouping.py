@@ -13,7 +13,8 @@ and "no strategy" (a risk) with "define a strategy". Two things fix most of that
 
 The similarity used everywhere is the cosine in that space, in [0, 1] once clipped;
 ``threshold`` is the average-linkage cut: a group's members are on average at least that
-similar. Up to ``EXACT_LIMIT`` statements per block the clustering is exact; above it a
+similar, and every merge must also pass a guard (no pair far below the threshold, most pairs at
+or above it, and a higher bar across framework layers; see :mod:`smgov_nlp.ideas.linkage`). Up to ``EXACT_LIMIT`` statements per block the clustering is exact; above it a
 k-nearest-neighbour graph from faiss (inverted-file index) feeds a sparse average linkage,
 so no n×n matrix is built. Statements are clustered in a canonical order (by text), so each
 gets the same idea whatever the input order, and similarities are rounded before any
@@ -23,6 +24,7 @@ another CPU, batch shape or thread count never changes a grouping or an idea's l
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import numpy as np
@@ -32,7 +34,7 @@ from smgov_nlp.errors import SmgovError
 from smgov_nlp.ideas.linkage import EXACT_LIMIT, cluster_vectors
 from smgov_nlp.lang import detect_lang
 from smgov_nlp.text import normalize_text
-from smgov_nlp.ties import majority_lang, pick_representative
+from smgov_nlp.ties import majority_lang, pick_representative, rounded
 
 DEFAULT_THRESHOLD = 0.5
 
@@ -55,17 +57,27 @@ def check_lang(lang: str) -> None:
 
 def group_ideas(texts: Sequence[str], vectors: np.ndarray, threshold: float = DEFAULT_THRESHOLD,
                 blocks: Sequence[str] | None = None, exact_limit: int = EXACT_LIMIT,
-                langs: Sequence[str] | None = None, lang: str = "auto") -> pd.DataFrame:
-    """Assign every statement an idea: ``idea_id``, ``idea_size`` and ``idea_text`` (the representative).
+                langs: Sequence[str] | None = None, lang: str = "auto",
+                layers: Sequence[str] | None = None, guard: bool = True) -> pd.DataFrame:
+    """Assign every statement an idea: ``idea_id``, ``idea_size``, ``idea_text`` (its label),
+    ``idea_needs_review`` and ``weakest_row``.
 
     ``blocks`` keeps statements apart unless they share a block value (``--by``). Identical
     texts (after normalisation) always share an idea. Blank statements get no idea.
+    ``layers`` (each statement's layer, as precode predicts or a person decided) turns on the
+    layer check of the merge guard (:mod:`smgov_nlp.ideas.linkage`); ``guard=False`` is the
+    plain average-linkage cut.
 
-    The representative is taken from the members in ``lang`` (``es`` or ``en``) when the idea
-    has any; ``auto`` takes the language most of its statements use (Spanish on a tie).
-    ``langs`` gives each statement's language (detected when not given). Among those members
-    the one closest to the idea's centre wins, ties broken by content
-    (:func:`smgov_nlp.ties.pick_representative`).
+    The label is the member that best represents the others: the highest mean similarity to
+    the idea's other statements, among the members the others resemble (mean similarity at
+    least ``threshold``) and, within those, the members in ``lang`` (``es`` or ``en``) when there are
+    any; ``auto`` takes the language most of its statements use (Spanish on a tie). Ties are broken
+    by content (:func:`smgov_nlp.ties.pick_representative`); the label is cleaned
+    (:func:`clean_label`). ``langs`` gives each statement's language (detected when not given).
+
+    ``idea_needs_review`` is true when two of the idea's members are less similar than
+    ``threshold``: the average carried that merge, not every pair. ``weakest_row`` is then the row
+    of the member least like the others (lowest mean similarity to them), else -1.
     """
     if lang not in LANG_CHOICES:
         raise ValueError(f"lang must be one of {LANG_CHOICES}, found {lang!r}")
@@ -77,12 +89,13 @@ def group_ideas(texts: Sequence[str], vectors: np.ndarray, threshold: float = DE
     frame = frame[frame["key"] != ""]
     # one representative row per distinct (block, normalised text), in canonical order
     unique = frame.sort_values(["block", "key", "text", "row"]).drop_duplicates(["block", "key"])
+    member_of = frame.groupby(["block", "key"])["row"].apply(list).to_dict()
     clusters: list[tuple[str, np.ndarray]] = []  # (block, rows of the distinct texts in the cluster)
     for block, part in unique.groupby("block", sort=True):
         rows = part["row"].to_numpy()
-        labels = cluster_vectors(vectors[rows], threshold, exact_limit)
+        rep_layers = None if layers is None else [_common_layer(layers, member_of[(block, keys[r])]) for r in rows]
+        labels = cluster_vectors(vectors[rows], threshold, exact_limit, layers=rep_layers, guard=guard)
         clusters.extend((block, rows[labels == label]) for label in range(labels.max() + 1))
-    member_of = frame.groupby(["block", "key"])["row"].apply(list).to_dict()
     row_langs = {}  # only the rows that stand for a distinct text need a language
     if langs is None:
         row_langs = {r: detect_lang(texts[r]) for r in unique["row"]}
@@ -97,20 +110,81 @@ def group_ideas(texts: Sequence[str], vectors: np.ndarray, threshold: float = DE
             rep_langs = [str(langs[r]) for r in reps]
             member_langs = [str(langs[r]) for r in members]
         chosen = majority_lang(member_langs) if lang == "auto" else lang
-        centre = vectors[reps].mean(axis=0)
-        best = pick_representative(vectors[reps] @ centre, rep_langs, [len(g) for g in groups],
-                                   [keys[r] for r in reps], [texts[r] for r in reps], chosen)
-        records.append((block, members, texts[reps[best]]))
+        mentions = np.array([len(g) for g in groups])
+        support = _mean_similarity(vectors[reps], mentions)
+        cut = float(rounded(threshold))
+        resembled = [i for i in range(len(reps)) if support[i] >= cut] or list(range(len(reps)))
+        pick = pick_representative(support[resembled], [rep_langs[i] for i in resembled], mentions[resembled],
+                                   [keys[reps[i]] for i in resembled], [texts[reps[i]] for i in resembled], chosen)
+        label = clean_label(texts[reps[resembled[pick]]])
+        review = len(reps) > 1 and _least_similar(vectors[reps]) < cut
+        weakest = -1
+        if review:
+            weakest = min(range(len(reps)), key=lambda i: (support[i], keys[reps[i]], texts[reps[i]]))
+            weakest = int(min(groups[weakest]))
+        records.append((block, members, label, review, weakest))
     records.sort(key=lambda r: (-len(r[1]), r[0], normalize_text(r[2]), r[2]))
     idea_id = np.full(n, "", dtype=object)
     idea_size = np.zeros(n, dtype=int)
     idea_text = np.full(n, "", dtype=object)
+    needs_review = np.zeros(n, dtype=bool)
+    weakest_row = np.full(n, -1, dtype=int)
     width = max(4, len(str(len(records))))
-    for number, (_, members, representative) in enumerate(records, start=1):
+    for number, (_, members, label, review, weakest) in enumerate(records, start=1):
         idea_id[members] = f"I{number:0{width}d}"
         idea_size[members] = len(members)
-        idea_text[members] = representative
-    return pd.DataFrame({"idea_id": idea_id, "idea_size": idea_size, "idea_text": idea_text})
+        idea_text[members] = label
+        needs_review[members] = review
+        weakest_row[members] = weakest
+    return pd.DataFrame({"idea_id": idea_id, "idea_size": idea_size, "idea_text": idea_text,
+                         "idea_needs_review": needs_review, "weakest_row": weakest_row})
+
+
+_LEADING_MARK = re.compile(r"^\s*(?:[-–—•·*+▪◦‣>]+|\(?\d{1,3}[.)](?!\d)|\(?[a-zA-Z]\))\s*")
+_TRAILING_STOP = re.compile(r"(?<!\.)\.+\s*$")
+
+
+def clean_label(text: str) -> str:
+    """An idea's label as a table shows it: no leading bullet, dash or numbering, no trailing full stop.
+
+    ``"- Mejora la imagen del gobierno."`` → ``"Mejora la imagen del gobierno"``; an ellipsis
+    (``"..."``) and a text that is nothing but marks are kept.
+    """
+    text = str(text).strip()
+    while (match := _LEADING_MARK.match(text)) and match.end() < len(text):
+        text = text[match.end():]
+    stripped = text[:-1].rstrip() if text.endswith(".") and not text.endswith("..") else text
+    return stripped or text
+
+
+def _common_layer(layers: Sequence[str], rows: Sequence[int]) -> str:
+    """The layer most of ``rows`` carry (the first in sorted order on a tie; ``""`` when none is known)."""
+    named = sorted(str(layers[r]) for r in rows if layers[r] is not None and layers[r] == layers[r] and str(layers[r]))
+    if not named:
+        return ""
+    return max(dict.fromkeys(named), key=named.count)
+
+
+def _mean_similarity(vectors: np.ndarray, mentions: np.ndarray) -> np.ndarray:
+    """Each distinct text's mean similarity to the idea's other statements (repeats count; rounded)."""
+    total = int(mentions.sum())
+    if total <= 1:
+        return np.ones(len(vectors))
+    summed = (mentions[:, None] * np.asarray(vectors, dtype=np.float64)).sum(axis=0)
+    own = np.einsum("ij,ij->i", vectors, vectors).astype(np.float64)
+    return rounded((vectors.astype(np.float64) @ summed - own) / (total - 1))
+
+
+def _least_similar(vectors: np.ndarray, chunk: int = 1024) -> float:
+    """The smallest rounded similarity between two of ``vectors`` (taken in row chunks)."""
+    data = np.asarray(vectors, dtype=np.float64)
+    low = np.inf
+    for start in range(0, len(data), chunk):
+        block = rounded(data[start : start + chunk] @ data.T)
+        for k in range(block.shape[0]):
+            block[k, start + k] = np.inf
+        low = min(low, float(block.min()))
+    return low
 
 
 def pair_scores(gold: Sequence, predicted: Sequence) -> dict[str, float]:
@@ -127,12 +201,17 @@ def pair_scores(gold: Sequence, predicted: Sequence) -> dict[str, float]:
 
 
 def sweep_thresholds(texts: Sequence[str], vectors: np.ndarray, gold: Sequence, blocks: Sequence[str] | None = None,
-                     grid: Sequence[float] | None = None) -> pd.DataFrame:
-    """Pairwise scores of :func:`group_ideas` at each threshold of ``grid`` (one row per threshold)."""
+                     grid: Sequence[float] | None = None, layers: Sequence[str] | None = None,
+                     guard: bool = True) -> pd.DataFrame:
+    """Pairwise scores of :func:`group_ideas` at each threshold of ``grid`` (one row per threshold).
+
+    The merge guard moves with the threshold (its floor and layer bar are set relative to it), so
+    the sweep tunes both; ``layers`` and ``guard`` are passed on to :func:`group_ideas`.
+    """
     grid = np.round(np.arange(0.20, 0.905, 0.025), 3) if grid is None else grid
     rows = []
     for threshold in grid:
-        ideas = group_ideas(texts, vectors, float(threshold), blocks=blocks)
+        ideas = group_ideas(texts, vectors, float(threshold), blocks=blocks, layers=layers, guard=guard)
         rows.append({"threshold": float(threshold), **pair_scores(gold, ideas["idea_id"])})
     return pd.DataFrame(rows)
 

@@ -1,5 +1,9 @@
 """Writing outputs atomically: CSV, XLSX or JSONL chosen by the extension, always UTF-8,
 written to a temporary file beside the target and moved into place only when complete.
+
+CSV is written with a byte-order mark (UTF-8 with BOM, :data:`CSV_ENCODING`), so Excel shows
+accents right on a double-click; the package's readers detect the BOM (``utf-8-sig``). JSONL
+stays plain UTF-8, as JSON Lines requires.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import pandas as pd
 from smgov_nlp.errors import SmgovError
 
 OUTPUT_FORMATS = (".csv", ".xlsx", ".jsonl")
+CSV_ENCODING = "utf-8-sig"  # UTF-8 with a byte-order mark: Excel reads accents right
 XLSX_MAX_ROWS = 1_048_575  # one row is the header
 
 
@@ -94,7 +99,8 @@ class TableWriter:
             self._book = Workbook(write_only=True)
             self._sheet = self._book.create_sheet("smgov")
         else:
-            self._fh = open(self._tmp, "w", encoding="utf-8", newline="")
+            encoding = CSV_ENCODING if self.suffix == ".csv" else "utf-8"
+            self._fh = open(self._tmp, "w", encoding=encoding, newline="")
         return self
 
     def write(self, frame: pd.DataFrame) -> None:

@@ -12,6 +12,7 @@ from smgov_nlp.lang import detect_lang
 from smgov_nlp.workflows.score import join_predictions
 
 EMBED_CHUNK = 2000  # statements embedded per step of cluster_file (progress and cache writes)
+OUTPUT_COLUMNS = ["idea_id", "idea_size", "idea_text"]
 
 
 def cluster_file(input_path, out_path, model, text_col: str = "text", by: str | None = None,
@@ -19,7 +20,8 @@ def cluster_file(input_path, out_path, model, text_col: str = "text", by: str | 
     """``smgov cluster``: every input row and column, in input order, plus ``idea_id``, ``idea_size``, ``idea_text``.
 
     ``lang`` (``auto``, ``es`` or ``en``) chooses the language of each idea's text (see :func:`group_ideas`);
-    a statement's language comes from a ``lang`` column when the input has one (``es``/``en``), else it is detected.
+    a statement's language comes from a ``lang`` column when the input has one (``es``/``en``), else it is detected;
+    a ``layer`` column (as ``score`` and ``precode`` write) turns on the layer check of the merge guard.
     ``progress(message)`` gets status lines; ``advance(n)`` is called as rows are embedded (blank rows
     count at once), in steps of :data:`EMBED_CHUNK`, so a progress bar can follow the slow part.
     """
@@ -54,9 +56,10 @@ def cluster_file(input_path, out_path, model, text_col: str = "text", by: str | 
     if "lang" in frame.columns:  # a scored or pre-coded file says each statement's language; else it is detected
         given = frame["lang"].fillna("").astype(str).str.strip()
         langs = [code if code in ("es", "en") else detect_lang(str(t)) for code, t in zip(given, texts)]
+    layers = frame["layer"].fillna("").astype(str).tolist() if "layer" in frame.columns else None
     ideas = group_ideas(texts, vectors, chosen, blocks=None if by is None else frame[by].tolist(), langs=langs,
-                        lang=lang)
-    joined, clashes = join_predictions(frame, ideas)
+                        lang=lang, layers=layers)
+    joined, clashes = join_predictions(frame, ideas[OUTPUT_COLUMNS])
     write_table(joined, out_path)
     distinct = ideas.loc[ideas["idea_id"] != "", "idea_id"].nunique()
     return {"rows": len(frame), "ideas": int(distinct), "threshold": chosen, "renamed": clashes}

@@ -27,14 +27,15 @@ from smgov_nlp.text import text_hash
 from smgov_nlp.ties import rounded
 from smgov_nlp.transcripts.segment import segment_file
 from smgov_nlp.workflows.score import check_target_accuracy, predict_statements
-from smgov_nlp.workflows.tables import write_tables
+from smgov_nlp.workflows.tables import COUNT_CHOICES, Provenance, today, write_tables
 
 log = logging.getLogger(__name__)
 
 STATEMENT_COLUMNS = ["statement_id", "text", "lang", "type", "type_source", "type_confidence", "layer",
-                     "layer_source", "layer_confidence", "needs_review", "review_reason", "matched_idea", "error_risk", "idea_id", "file", "line", "section", "group",
-                     "decision"]
-IDEA_COLUMNS = ["idea_id", "type", "layer", "count", "idea_text", "member_ids", "languages"]
+                     "layer_source", "layer_confidence", "needs_review", "review_reason", "matched_idea", "error_risk",
+                     "idea_id", "idea_needs_review", "file", "line", "section", "group", "decision"]
+IDEA_COLUMNS = ["idea_id", "type", "layer", "mentions", "groups", "idea_text", "member_ids", "languages", "reviewed",
+                "idea_needs_review", "weakest_member"]
 
 
 def segment_files(paths: Sequence[str | Path]) -> pd.DataFrame:
@@ -90,29 +91,73 @@ def code_statements(statements: pd.DataFrame, model: Model, data_dir: str | Path
 
 
 def consolidate(coded: pd.DataFrame, model: Model, threshold: float | None = None,
-                lang: str = "auto") -> tuple[pd.DataFrame, pd.DataFrame]:
+                lang: str = "auto", count: str = "mentions") -> tuple[pd.DataFrame, pd.DataFrame]:
     """Group duplicate ideas within each type across all files; return (statements, ideas).
 
     ``lang`` chooses the language of each idea's text (``auto``: most of its statements').
+    Statements carry their layers (predicted, or decided by a person) into the merge guard, so
+    two sides whose layers disagree merge only when much closer. Each idea gets ``mentions``
+    (:func:`count_mentions`) and ``groups`` (distinct groups that raised it); ideas are sorted by
+    type, layer, then ``count`` (``mentions`` or ``groups``), most first.
     """
+    check_count(count)
     texts = coded["text"].tolist()
     vectors = model.idea_vectors(texts, blocked=True)
     ideas = group_ideas(texts, vectors, model.dedupe_threshold(True) if threshold is None else threshold,
-                        blocks=coded["type"].tolist(), langs=coded["lang"].tolist(), lang=lang)
-    coded = coded.assign(idea_id=ideas["idea_id"].to_numpy(), idea_text=ideas["idea_text"].to_numpy())
+                        blocks=coded["type"].tolist(), langs=coded["lang"].tolist(), lang=lang,
+                        layers=coded["layer"].tolist())
+    coded = coded.assign(idea_id=ideas["idea_id"].to_numpy(), idea_text=ideas["idea_text"].to_numpy(),
+                         idea_needs_review=ideas["idea_needs_review"].to_numpy())
+    weakest = ideas["weakest_row"].to_numpy()
+    human = np.zeros(len(coded), dtype=bool)
+    for head in HEADS:
+        if f"{head}_source" in coded.columns:
+            human |= (coded[f"{head}_source"] == "human").to_numpy()
     records = []
     for idea_id, members in coded.groupby("idea_id", sort=False):
         weights = members.groupby("layer")["layer_confidence"].sum()  # rounded: summing order must not decide
         layer = max(weights.index, key=lambda lay: (float(rounded(weights[lay])), -LAYERS.index(lay)))
+        first = coded.index.get_loc(members.index[0])
+        flagged = bool(members["idea_needs_review"].iloc[0])
+        weak = coded.iloc[weakest[first]] if flagged and weakest[first] >= 0 else None
         records.append({
-            "idea_id": idea_id, "type": members["type"].iloc[0], "layer": layer, "count": len(members),
+            "idea_id": idea_id, "type": members["type"].iloc[0], "layer": layer,
+            "mentions": count_mentions(members), "groups": _groups(members).nunique(),
             "idea_text": members["idea_text"].iloc[0], "member_ids": " ".join(members["statement_id"]),
             "languages": ",".join(sorted(set(members["lang"]) - {"und"})) or "und",
+            "reviewed": bool(human[coded.index.get_indexer(members.index)].any()), "idea_needs_review": flagged,
+            "weakest_member": "" if weak is None else f"{weak['statement_id']}: {weak['text']}",
         })
     table = pd.DataFrame(records, columns=IDEA_COLUMNS)
-    table = table.sort_values(["type", "layer", "count", "idea_text"], ascending=[True, True, False, True],
-                              key=_label_order).reset_index(drop=True)
+    table = table.sort_values(["type", "layer", count, "idea_text"], ascending=[True, True, False, True],
+                              key=_label_order, kind="stable").reset_index(drop=True)
     return coded, table
+
+
+def count_mentions(members: pd.DataFrame) -> int:
+    """How many recorded responses raised an idea.
+
+    A response is a bullet or line as the secretary recorded it: statements sharing ``file`` and
+    ``line`` (the sentences of one bullet) are one response. Within a group (table), a response and
+    its own translation count once: per group, the distinct responses in each language are counted
+    and the larger number is kept; the groups' numbers are added up.
+    """
+    responses = (members["file"].astype(str) + "\x00" + members["line"].astype(str)
+                 if {"file", "line"} <= set(members.columns) else members["statement_id"].astype(str))
+    frame = pd.DataFrame({"group": _groups(members).to_numpy(), "lang": members["lang"].astype(str).to_numpy(),
+                          "response": responses.to_numpy()})
+    per_lang = frame.groupby(["group", "lang"])["response"].nunique()
+    return int(per_lang.groupby(level="group").max().sum())
+
+
+def _groups(members: pd.DataFrame) -> pd.Series:
+    """Each statement's group (table); its file when no group is known."""
+    if "group" in members.columns:
+        group = members["group"].fillna("").astype(str)
+        if "file" in members.columns:
+            return group.where(group != "", members["file"].astype(str))
+        return group
+    return members["file"].astype(str) if "file" in members.columns else pd.Series("", index=members.index)
 
 
 def _label_order(column: pd.Series) -> pd.Series:
@@ -133,24 +178,39 @@ def review_queue(coded: pd.DataFrame) -> pd.DataFrame:
 def run_precode(paths: Sequence[str | Path], out_dir: str | Path, model_dir: str | Path | None = None,
                 data_dir: str | Path | None = None, threshold: float | None = None,
                 progress: Callable[[str], None] | None = None, lang: str = "auto",
-                target_accuracy: float | None = None) -> dict:
-    """Run the whole job and write every output into ``out_dir``; returns a short summary."""
+                target_accuracy: float | None = None, count: str = "mentions") -> dict:
+    """Run the whole job and write every output into ``out_dir``; returns a short summary.
+
+    ``count`` is what the tables' numbers count: ``mentions`` (responses) or ``groups``.
+    """
     out_dir = Path(out_dir)
     check_threshold(threshold, "leave it out to use the tuned default")
     check_lang(lang)
     check_target_accuracy(target_accuracy)
+    check_count(count)
     statements = segment_files(paths)
     model = load_model(model_dir)
     if progress:
         progress(f"{len(statements)} statements from {len(paths)} files")
     coded = code_statements(statements, model, data_dir, target_accuracy=target_accuracy)
     aside = coded[coded["decision"] == NOT_STATEMENT]  # people said these are not statements: no idea, table or queue
-    coded, ideas = consolidate(coded.drop(index=aside.index), model, threshold, lang=lang)
-    coded = pd.concat([coded, aside]).sort_index()
+    coded, ideas = consolidate(coded.drop(index=aside.index), model, threshold, lang=lang, count=count)
+    in_tables = len(coded)
+    reviewed = int(((coded["layer_source"] == "human") | (coded["type_source"] == "human")).sum())
+    coded = pd.concat([coded, aside.assign(idea_id="", idea_text="", idea_needs_review=False)]).sort_index()
+    info = Provenance(statements=in_tables, reviewed=reviewed, model_version=str(model.version), date=today(),
+                      count=count)
     out_dir.mkdir(parents=True, exist_ok=True)
     write_table(coded[STATEMENT_COLUMNS], out_dir / "statements.csv")
     write_table(ideas, out_dir / "ideas.csv")
     write_table(review_queue(coded), out_dir / "review_queue.csv")
-    write_tables(ideas, out_dir)
+    write_tables(ideas, out_dir, info)
     return {"statements": len(coded), "ideas": len(ideas), "needs_review": int(coded["needs_review"].sum()),
-            "human": int((coded["layer_source"] == "human").sum()), "files": len(paths), "out": str(out_dir)}
+            "human": reviewed + len(aside), "not_statements": len(aside), "files": len(paths), "out": str(out_dir)}
+
+
+def check_count(count: str) -> None:
+    """``--count`` must be ``mentions`` or ``groups``."""
+    if count not in COUNT_CHOICES:
+        raise SmgovError(f"--count must be one of {', '.join(COUNT_CHOICES)}, found {count!r}",
+                         "pass --count mentions (responses) or --count groups (tables that raised the idea)")
