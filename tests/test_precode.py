@@ -142,7 +142,8 @@ def test_not_a_statement_stays_in_statements_and_leaves_ideas_tables_and_queue(m
     for name, value in vars(stub_idea_model({text: 0 for text, _ in rows})).items():
         monkeypatch.setattr(STUB, name, value, raising=False)
     monkeypatch.setattr(precode, "load_model", lambda model_dir=None: STUB)
-    monkeypatch.setattr(precode, "segment_files", lambda paths: statements(rows))
+    monkeypatch.setattr(precode, "read_notes", lambda paths: (statements(rows), pd.DataFrame(
+        columns=["file", "line", "kind", "text"])))
     DecisionStore(tmp_path / "data").append([
         Decision.new("Otros comentarios", decision="not_statement", reviewer="ana", note="a heading"),
     ])
@@ -336,7 +337,8 @@ def precoded(default_model, tmp_path_factory):
 @pytest.mark.slow
 def test_precode_writes_every_output(precoded):
     assert sorted(p.name for p in precoded.out.iterdir()) == [
-        "ideas.csv", "review_queue.csv", "statements.csv", "tables.html", "tables.md", "tables.xlsx"]
+        "ideas.csv", "metadata.csv", "review_queue.csv", "statements.csv", "tables.html", "tables.md",
+        "tables.xlsx"]
     assert list(precoded.statements.columns) == [
         "statement_id", "text", "lang", "type", "type_source", "type_confidence", "layer", "layer_source",
         "layer_confidence", "needs_review", "review_reason", "matched_idea", "error_risk", "idea_id",

@@ -25,7 +25,7 @@ another CPU, batch shape or thread count never changes a grouping or an idea's l
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -58,7 +58,8 @@ def check_lang(lang: str) -> None:
 def group_ideas(texts: Sequence[str], vectors: np.ndarray, threshold: float = DEFAULT_THRESHOLD,
                 blocks: Sequence[str] | None = None, exact_limit: int = EXACT_LIMIT,
                 langs: Sequence[str] | None = None, lang: str = "auto",
-                layers: Sequence[str] | None = None, guard: bool = True) -> pd.DataFrame:
+                layers: Sequence[str] | None = None, guard: bool = True,
+                links: Mapping[int, int | None] | None = None) -> pd.DataFrame:
     """Assign every statement an idea: ``idea_id``, ``idea_size``, ``idea_text`` (its label),
     ``idea_needs_review`` and ``weakest_row``.
 
@@ -74,6 +75,10 @@ def group_ideas(texts: Sequence[str], vectors: np.ndarray, threshold: float = DE
     any; ``auto`` takes the language most of its statements use (Spanish on a tie). Ties are broken
     by content (:func:`smgov_nlp.ties.pick_representative`); the label is cleaned
     (:func:`clean_label`). ``langs`` gives each statement's language (detected when not given).
+
+    ``links`` holds the ideas people fixed in review: row -> the row whose idea it joins, or ``None``
+    for an idea of its own. They are applied after the merge, so they hold whatever the threshold;
+    a row moves with the statements of the same normalised text.
 
     ``idea_needs_review`` is true when two of the idea's members are less similar than
     ``threshold``: the average carried that merge, not every pair. ``weakest_row`` is then the row
@@ -96,6 +101,9 @@ def group_ideas(texts: Sequence[str], vectors: np.ndarray, threshold: float = DE
         rep_layers = None if layers is None else [_common_layer(layers, member_of[(block, keys[r])]) for r in rows]
         labels = cluster_vectors(vectors[rows], threshold, exact_limit, layers=rep_layers, guard=guard)
         clusters.extend((block, rows[labels == label]) for label in range(labels.max() + 1))
+    if links:
+        rep_of = dict(zip(zip(unique["block"], unique["key"]), unique["row"].astype(int)))
+        clusters = _apply_links(clusters, links, [(blocks[r], keys[r]) for r in range(n)], rep_of)
     row_langs = {}  # only the rows that stand for a distinct text need a language
     if langs is None:
         row_langs = {r: detect_lang(texts[r]) for r in unique["row"]}
@@ -138,6 +146,40 @@ def group_ideas(texts: Sequence[str], vectors: np.ndarray, threshold: float = DE
         weakest_row[members] = weakest
     return pd.DataFrame({"idea_id": idea_id, "idea_size": idea_size, "idea_text": idea_text,
                          "idea_needs_review": needs_review, "weakest_row": weakest_row})
+
+
+def _apply_links(clusters: list[tuple[str, np.ndarray]], links: Mapping[int, int | None],
+                 text_keys: list[tuple[str, str]], rep_of: dict) -> list[tuple[str, np.ndarray]]:
+    """Move the distinct texts people placed: into the cluster of the row they named, or alone.
+
+    ``rep_of`` maps (block, normalised text) to the row that stands for it. Links are applied in row
+    order; a link to a blank row, to its own idea or across blocks (ideas are grouped within a block)
+    is ignored."""
+    where: dict[int, int] = {}  # representative row -> cluster index
+    members: list[list[int]] = []
+    for index, (_, reps) in enumerate(clusters):
+        members.append([int(r) for r in reps])
+        where.update((int(r), index) for r in reps)
+    cluster_block = [block for block, _ in clusters]
+    for row in sorted(links):
+        rep = rep_of.get(text_keys[row]) if 0 <= row < len(text_keys) else None
+        if rep is None or rep not in where:
+            continue
+        target = links[row]
+        if target is None:
+            destination = len(members)
+            members.append([])
+            cluster_block.append(cluster_block[where[rep]])
+        else:
+            target_rep = rep_of.get(text_keys[target]) if 0 <= target < len(text_keys) else None
+            if (target_rep is None or target_rep not in where or where[target_rep] == where[rep]
+                    or text_keys[target][0] != text_keys[row][0]):
+                continue
+            destination = where[target_rep]
+        members[where[rep]].remove(rep)
+        members[destination].append(rep)
+        where[rep] = destination
+    return [(block, np.array(sorted(reps), dtype=int)) for block, reps in zip(cluster_block, members) if reps]
 
 
 _LEADING_MARK = re.compile(r"^\s*(?:[-–—•·*+▪◦‣>]+|\(?\d{1,3}[.)](?!\d)|\(?[a-zA-Z]\))\s*")

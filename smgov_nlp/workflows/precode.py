@@ -9,7 +9,7 @@ one), code each statement with the model, keep earlier human decisions (matched 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict
 from pathlib import Path
 
@@ -21,11 +21,11 @@ from smgov_nlp.ideas.grouping import check_lang, check_threshold, group_ideas
 from smgov_nlp.io.writers import write_table
 from smgov_nlp.labels import HEADS, LAYERS
 from smgov_nlp.model.folder import Model, load_model
-from smgov_nlp.review.decision import NOT_STATEMENT
+from smgov_nlp.review.decision import NOT_STATEMENT, OWN_IDEA
 from smgov_nlp.review.store import DecisionStore
 from smgov_nlp.text import text_hash
 from smgov_nlp.ties import rounded
-from smgov_nlp.transcripts.segment import segment_file
+from smgov_nlp.transcripts.segment import segment_notes
 from smgov_nlp.workflows.score import check_target_accuracy, predict_statements
 from smgov_nlp.workflows.tables import COUNT_CHOICES, Provenance, today, write_tables
 
@@ -34,21 +34,30 @@ log = logging.getLogger(__name__)
 STATEMENT_COLUMNS = ["statement_id", "text", "lang", "type", "type_source", "type_confidence", "layer",
                      "layer_source", "layer_confidence", "needs_review", "review_reason", "matched_idea", "error_risk",
                      "idea_id", "idea_needs_review", "file", "line", "section", "group", "decision"]
+METADATA_COLUMNS = ["text", "kind", "file", "line"]
 IDEA_COLUMNS = ["idea_id", "type", "layer", "mentions", "groups", "idea_text", "member_ids", "languages", "reviewed",
                 "idea_needs_review", "weakest_member"]
 
 
 def segment_files(paths: Sequence[str | Path]) -> pd.DataFrame:
     """All statements of all files, in file order, with provenance."""
+    return read_notes(paths)[0]
+
+
+def read_notes(paths: Sequence[str | Path]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """All statements of all files, in file order, with provenance; and the lines kept beside them
+    but never coded (:data:`METADATA_COLUMNS`: titles, preambles, remarks about the workshop)."""
     if not paths:
         raise SmgovError("no transcripts given", "pass one or more .txt, .md, .docx, .csv or .xlsx files")
-    rows = [asdict(s) for path in paths for s in segment_file(path)]
+    notes = [segment_notes(path) for path in paths]
+    rows = [asdict(s) for note in notes for s in note.statements]
+    metadata = pd.DataFrame([asdict(m) for note in notes for m in note.metadata], columns=METADATA_COLUMNS)
     if not rows:
         raise SmgovError(f"no statements found in {', '.join(Path(p).name for p in paths)}",
                          "check that the notes have bullet points or one statement per line")
     frame = pd.DataFrame(rows)
     frame.insert(0, "statement_id", [f"S{i:05d}" for i in range(1, len(frame) + 1)])
-    return frame
+    return frame, metadata[["file", "line", "kind", "text"]]
 
 
 def code_statements(statements: pd.DataFrame, model: Model, data_dir: str | Path | None = None,
@@ -91,21 +100,24 @@ def code_statements(statements: pd.DataFrame, model: Model, data_dir: str | Path
 
 
 def consolidate(coded: pd.DataFrame, model: Model, threshold: float | None = None,
-                lang: str = "auto", count: str = "mentions") -> tuple[pd.DataFrame, pd.DataFrame]:
+                lang: str = "auto", count: str = "mentions",
+                links: Mapping[str, str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Group duplicate ideas within each type across all files; return (statements, ideas).
 
     ``lang`` chooses the language of each idea's text (``auto``: most of its statements').
     Statements carry their layers (predicted, or decided by a person) into the merge guard, so
     two sides whose layers disagree merge only when much closer. Each idea gets ``mentions``
     (:func:`count_mentions`) and ``groups`` (distinct groups that raised it); ideas are sorted by
-    type, layer, then ``count`` (``mentions`` or ``groups``), most first.
+    type, layer, then ``count`` (``mentions`` or ``groups``), most first. ``links`` are the ideas
+    people fixed in review (``text_hash`` -> the ``text_hash`` of a statement to join, or ``own``:
+    :meth:`~smgov_nlp.review.store.DecisionStore.idea_links`); they hold over the grouping.
     """
     check_count(count)
     texts = coded["text"].tolist()
     vectors = model.idea_vectors(texts, blocked=True)
     ideas = group_ideas(texts, vectors, model.dedupe_threshold(True) if threshold is None else threshold,
                         blocks=coded["type"].tolist(), langs=coded["lang"].tolist(), lang=lang,
-                        layers=coded["layer"].tolist())
+                        layers=coded["layer"].tolist(), links=_link_rows(coded, links or {}))
     coded = coded.assign(idea_id=ideas["idea_id"].to_numpy(), idea_text=ideas["idea_text"].to_numpy(),
                          idea_needs_review=ideas["idea_needs_review"].to_numpy())
     weakest = ideas["weakest_row"].to_numpy()
@@ -132,6 +144,22 @@ def consolidate(coded: pd.DataFrame, model: Model, threshold: float | None = Non
     table = table.sort_values(["type", "layer", count, "idea_text"], ascending=[True, True, False, True],
                               key=_label_order, kind="stable").reset_index(drop=True)
     return coded, table
+
+
+def _link_rows(coded: pd.DataFrame, links: Mapping[str, str]) -> dict[int, int | None]:
+    """People's idea links as row positions of ``coded``: row -> the row to join, or ``None`` (own idea)."""
+    hashes = coded["text_hash"].tolist() if "text_hash" in coded.columns else [text_hash(t) for t in coded["text"]]
+    first = {}
+    for position, key in enumerate(hashes):
+        first.setdefault(key, position)
+    rows: dict[int, int | None] = {}
+    for position, key in enumerate(hashes):
+        target = links.get(key)
+        if target == OWN_IDEA:
+            rows[position] = None
+        elif target and target in first:
+            rows[position] = first[target]
+    return rows
 
 
 def count_mentions(members: pd.DataFrame) -> int:
@@ -188,13 +216,14 @@ def run_precode(paths: Sequence[str | Path], out_dir: str | Path, model_dir: str
     check_lang(lang)
     check_target_accuracy(target_accuracy)
     check_count(count)
-    statements = segment_files(paths)
+    statements, metadata = read_notes(paths)
     model = load_model(model_dir)
     if progress:
         progress(f"{len(statements)} statements from {len(paths)} files")
     coded = code_statements(statements, model, data_dir, target_accuracy=target_accuracy)
     aside = coded[coded["decision"] == NOT_STATEMENT]  # people said these are not statements: no idea, table or queue
-    coded, ideas = consolidate(coded.drop(index=aside.index), model, threshold, lang=lang, count=count)
+    coded, ideas = consolidate(coded.drop(index=aside.index), model, threshold, lang=lang, count=count,
+                               links=DecisionStore(data_dir).idea_links())
     in_tables = len(coded)
     reviewed = int(((coded["layer_source"] == "human") | (coded["type_source"] == "human")).sum())
     coded = pd.concat([coded, aside.assign(idea_id="", idea_text="", idea_needs_review=False)]).sort_index()
@@ -204,6 +233,7 @@ def run_precode(paths: Sequence[str | Path], out_dir: str | Path, model_dir: str
     write_table(coded[STATEMENT_COLUMNS], out_dir / "statements.csv")
     write_table(ideas, out_dir / "ideas.csv")
     write_table(review_queue(coded), out_dir / "review_queue.csv")
+    write_table(metadata, out_dir / "metadata.csv")
     write_tables(ideas, out_dir, info)
     return {"statements": len(coded), "ideas": len(ideas), "needs_review": int(coded["needs_review"].sum()),
             "human": reviewed + len(aside), "not_statements": len(aside), "files": len(paths), "out": str(out_dir)}
