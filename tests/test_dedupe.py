@@ -634,3 +634,16 @@ def test_both_paths_group_the_tune_split_alike_with_the_guard(default_model):
             exact = group_ideas(texts, vectors, threshold, blocks=frame["type"].tolist(), **kwargs)
             scaled = group_ideas(texts, vectors, threshold, blocks=frame["type"].tolist(), exact_limit=5, **kwargs)
             pd.testing.assert_frame_equal(scaled, exact)
+
+
+def test_precise_threshold_puts_precision_on_every_set_first():
+    from smgov_nlp.ideas.grouping import precise_threshold
+
+    def sweep(rows):
+        return pd.DataFrame(rows, columns=["threshold", "pair_precision", "pair_f1"])
+
+    tune = sweep([(0.6, 0.906, 0.880), (0.65, 0.916, 0.826), (0.675, 0.914, 0.816), (0.7, 0.944, 0.779)])
+    examples = sweep([(0.6, 0.796, 0.835), (0.65, 0.932, 0.882), (0.675, 0.976, 0.901), (0.7, 0.974, 0.851)])
+    assert precise_threshold([tune]) == 0.6  # tune alone: the best F1 is precise enough
+    assert precise_threshold([tune, examples]) == 0.675  # 0.6 merges wrongly on the examples
+    assert precise_threshold([tune, examples], min_precision=0.99) == 0.675  # none precise: best mean F1

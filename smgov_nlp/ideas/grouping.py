@@ -182,6 +182,8 @@ def _apply_links(clusters: list[tuple[str, np.ndarray]], links: Mapping[int, int
     return [(block, np.array(sorted(reps), dtype=int)) for block, reps in zip(cluster_block, members) if reps]
 
 
+MIN_PRECISION = 0.9  # pairwise precision the tuned threshold must reach on every development set
+
 _LEADING_MARK = re.compile(r"^\s*(?:[-–—•·*+▪◦‣>]+|\(?\d{1,3}[.)](?!\d)|\(?[a-zA-Z]\))\s*")
 _TRAILING_STOP = re.compile(r"(?<!\.)\.+\s*$")
 
@@ -256,6 +258,21 @@ def sweep_thresholds(texts: Sequence[str], vectors: np.ndarray, gold: Sequence, 
         ideas = group_ideas(texts, vectors, float(threshold), blocks=blocks, layers=layers, guard=guard)
         rows.append({"threshold": float(threshold), **pair_scores(gold, ideas["idea_id"])})
     return pd.DataFrame(rows)
+
+
+def precise_threshold(sweeps: Sequence[pd.DataFrame], min_precision: float = MIN_PRECISION) -> float:
+    """The threshold with the highest mean pairwise F1 over several development sweeps (same grid),
+    among those whose pairwise precision reaches ``min_precision`` on every one; the best mean F1
+    overall when none does. A wrong merge costs users more trust than a missed one, so precision
+    comes first. Ties take the middle of the plateau."""
+    joined = pd.concat([s.set_index("threshold")[["pair_precision", "pair_f1"]] for s in sweeps], axis=1,
+                       keys=range(len(sweeps)))
+    mean_f1 = pd.Series(rounded(joined.xs("pair_f1", axis=1, level=1).mean(axis=1).to_numpy()), index=joined.index)
+    precise = pd.Series((rounded(joined.xs("pair_precision", axis=1, level=1).to_numpy()) >= min_precision).all(axis=1),
+                        index=joined.index)
+    candidates = mean_f1[precise] if precise.any() else mean_f1
+    tied = candidates.index[candidates == candidates.max()].to_numpy()
+    return float(tied[len(tied) // 2])
 
 
 def best_threshold(sweep: pd.DataFrame) -> float:

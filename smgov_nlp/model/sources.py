@@ -25,6 +25,7 @@ from smgov_nlp.model.folder import default_model_dir
 from smgov_nlp.review.store import default_data_dir
 
 TUNE_FILE = "paraphrase_tune.csv"
+EXAMPLES_FILE = "examples_ideas.csv"  # optional second development set for the duplicate-idea threshold
 KEPT_BLOCKS = ("dedupe", "review_policy")  # config.json blocks kept from the base model when not retuned
 
 

@@ -15,14 +15,14 @@ from smgov_nlp.coding.classifier import StatementClassifier
 from smgov_nlp.coding.novelty import build as build_bank
 from smgov_nlp.coding.review_policy import DEFAULT_TARGET
 from smgov_nlp.errors import SmgovError
-from smgov_nlp.ideas.grouping import best_threshold, sweep_thresholds
+from smgov_nlp.ideas.grouping import MIN_PRECISION, best_threshold, precise_threshold, sweep_thresholds
 from smgov_nlp.ideas.space import IdeaSpace
 from smgov_nlp.ideas.vectors import TYPE_WEIGHT
 from smgov_nlp.labels import HEADS
 from smgov_nlp.model.corpus import corpus_hash, example_bank, load_corpus, load_reviewed
 from smgov_nlp.model.folder import FORMAT_VERSION, Model, package_version, save_model, space_vectors
 from smgov_nlp.model.policy import fit_review_policy, read_paraphrases
-from smgov_nlp.model.sources import KEPT_BLOCKS, TUNE_FILE, resolve_sources, show
+from smgov_nlp.model.sources import EXAMPLES_FILE, KEPT_BLOCKS, TUNE_FILE, resolve_sources, show
 from smgov_nlp.specs import EmbedderSpec, UnknownEmbedderError
 
 log = logging.getLogger(__name__)
@@ -156,18 +156,36 @@ def _say(progress: Callable[[str], None] | None, line: str) -> None:
 
 
 def _tune_dedupe(classifier: StatementClassifier, space: IdeaSpace, dev_dir: Path) -> dict:
-    """Pick the duplicate-idea threshold on the tune split of the paraphrase set (within type, as precode groups)."""
+    """Pick the duplicate-idea thresholds on the development sets.
+
+    Within type (``threshold``, as precode groups): grouped as precode groups them, with the merge
+    guard and the model's predicted layers, on the paraphrase tune split and, when present, the
+    bundled transcripts' grouping (``examples_ideas.csv``); the highest mean pairwise F1 among the
+    thresholds whose precision reaches :data:`MIN_PRECISION` on each (:func:`precise_threshold`).
+    Without ``--by`` (``threshold_no_by``): the best pairwise F1 on the tune split, without layers."""
     spec = EmbedderSpec.parse(space.embedder)
-    tune_path = dev_dir / TUNE_FILE
-    tune = pd.read_csv(tune_path, dtype=str, keep_default_na=False)
+    sets = [(dev_dir / TUNE_FILE, pd.read_csv(dev_dir / TUNE_FILE, dtype=str, keep_default_na=False))]
+    if (dev_dir / EXAMPLES_FILE).is_file():
+        sets.append((dev_dir / EXAMPLES_FILE, pd.read_csv(dev_dir / EXAMPLES_FILE, dtype=str, keep_default_na=False)))
+    sweeps = []
+    for _, frame in sets:
+        texts = frame["text"].tolist()
+        layers = classifier.predict(texts)["layer"].tolist()
+        sweeps.append(sweep_thresholds(texts, space_vectors(space, classifier, texts), frame["group_id"],
+                                       blocks=frame["type"].tolist(), layers=layers))
+    threshold = precise_threshold(sweeps)
+    tune = sets[0][1]
     texts = tune["text"].tolist()
-    blocked = sweep_thresholds(texts, space_vectors(space, classifier, texts), tune["group_id"], blocks=tune["type"].tolist())
     open_ = sweep_thresholds(texts, space_vectors(space, classifier, texts, type_weight=TYPE_WEIGHT), tune["group_id"])
+    at = [sweep.set_index("threshold").loc[threshold] for sweep in sweeps]
     return {
         "embedder": str(spec.unweighted), "weights": list(spec.weights), "type_weight": TYPE_WEIGHT,
-        "threshold": best_threshold(blocked), "threshold_no_by": best_threshold(open_),
-        "tuned_on": f"{show(tune_path)} (best pairwise F1; 'threshold' within type, as precode groups)",
-        "tune_pair_f1": round(float(blocked["pair_f1"].max()), 4),
+        "threshold": threshold, "threshold_no_by": best_threshold(open_),
+        "tuned_on": (f"{' and '.join(show(path) for path, _ in sets)} ('threshold' within type with the model's "
+                     f"layers, as precode groups: best mean pairwise F1 with precision >= {MIN_PRECISION:g} on each; "
+                     f"'threshold_no_by': best pairwise F1 on the first)"),
+        "tune_pair_precision": [round(float(a["pair_precision"]), 4) for a in at],
+        "tune_pair_f1": [round(float(a["pair_f1"]), 4) for a in at],
         "tune_pair_f1_no_by": round(float(open_["pair_f1"].max()), 4),
     }
 
