@@ -37,6 +37,7 @@ from smgov_nlp.ties import rounded
 log = logging.getLogger(__name__)
 
 FORMAT_VERSION = 1
+NEAREST_FLOOR = 0.4  # nearest coded examples shown as context must be at least this similar (cosine, classifier space)
 FILES = ("config.json", "classifier.joblib", "examples.csv", "examples.npy", "idea_space.joblib")
 REQUIRED = ("config.json", "examples.csv", "examples.npy", "idea_space.joblib")  # + heads.npz or classifier.joblib
 
@@ -127,16 +128,28 @@ class Model:
 
     def nearest(self, vectors: np.ndarray, k: int = 3) -> np.ndarray:
         """Indices of the ``k`` most cosine-similar examples for each row of ``vectors``."""
+        if len(vectors) == 0:
+            return np.zeros((0, k), dtype=int)
+        return self._ranked(vectors, k)[0]
+
+    def close_examples(self, vectors: np.ndarray, k: int = 3, floor: float = NEAREST_FLOOR) -> list[list[int]]:
+        """Like :meth:`nearest`, keeping only examples whose cosine similarity reaches ``floor``
+        (an unrelated example is worse than none: it suggests a reading the statement does not have)."""
+        if len(vectors) == 0:
+            return []
+        order, sims = self._ranked(vectors, k)
+        return [[int(j) for j, sim in zip(row, row_sims) if sim >= floor] for row, row_sims in zip(order, sims)]
+
+    def _ranked(self, vectors: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         if self._norms is None:
             bank = self.example_vectors.astype(np.float32)
             self._norms = bank / np.maximum(np.linalg.norm(bank, axis=1, keepdims=True), 1e-12)
-        if len(vectors) == 0:
-            return np.zeros((0, k), dtype=int)
         queries = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
-        sims = queries @ self._norms.T
+        sims = rounded(queries @ self._norms.T)
         k = min(k, sims.shape[1])
         # rounded, then a stable sort: near-equal examples keep the bank's order, whatever the CPU
-        return np.argsort(-rounded(sims), axis=1, kind="stable")[:, :k]
+        order = np.argsort(-sims, axis=1, kind="stable")[:, :k]
+        return order, np.take_along_axis(sims, order, axis=1)
 
 
 def space_vectors(space, scorer, texts: list[str], embeddings: np.ndarray | None = None,

@@ -94,7 +94,7 @@ def predict_statements(model: Model, texts: Sequence[str], runner_up: bool = Fal
         out.loc[rows, "review_reason"] = np.where(review, "layer or type uncertain", "")
         out.loc[rows, "error_risk"] = np.round(1.0 - np.minimum(confidence["layer"],
                                                                 np.where(decides, confidence["type"], 1.0)), 4)
-    nearest = model.nearest(vectors, k=k)
+    nearest = model.close_examples(vectors, k=k)
     bank_ids, bank_texts = model.examples["id"].to_numpy(), model.examples["text"].to_numpy()
     out.loc[rows, "nearest_examples"] = pd.Series(
         [[f"{bank_ids[j]}: {bank_texts[j]}" for j in row] for row in nearest], index=rows, dtype=object)

@@ -248,3 +248,14 @@ def test_a_bad_dedupe_setting_says_what_to_fix(toy_model):
     broken = Model(None, toy_model.examples, toy_model.example_vectors, {"dedupe": {"threshold": 7}})
     with pytest.raises(SmgovError, match="dedupe threshold must be a number from 0 to 1, found 7.*config.json"):
         broken.dedupe_threshold()
+
+
+def test_close_examples_leave_out_unrelated_ones(toy_model):
+    bank = toy_model.example_vectors.astype(np.float32)
+    unrelated = np.zeros((1, bank.shape[1]), dtype=np.float32)
+    unrelated[0, -1] = 1.0  # orthogonal to nothing in particular: low similarity to the bank
+    sims = (bank / np.linalg.norm(bank, axis=1, keepdims=True)) @ unrelated[0]
+    kept = toy_model.close_examples(np.vstack([bank[:1], unrelated]), k=3, floor=0.4)
+    assert kept[0][0] == 0  # a bank text's own example is kept
+    assert kept[1] == [j for j in toy_model.nearest(unrelated, k=3)[0] if sims[j] >= 0.4]
+    assert toy_model.close_examples(bank[:1], k=3, floor=1.01) == [[]]
