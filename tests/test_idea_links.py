@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 from test_precode import coded_frame, stub_idea_model
 
 import smgov_nlp.workflows.precode as precode
@@ -13,7 +14,7 @@ from smgov_nlp.ideas.grouping import group_ideas
 from smgov_nlp.review.decision import OWN_IDEA
 from smgov_nlp.review.store import Decision, DecisionStore
 from smgov_nlp.text import text_hash
-from smgov_nlp.workflows.precode import consolidate, read_notes
+from smgov_nlp.workflows.precode import consolidate, read_notes, run_precode
 
 
 def angles(*degrees: float) -> np.ndarray:
@@ -68,3 +69,16 @@ def test_remarks_about_the_workshop_go_to_metadata_not_to_statements(tmp_path):
     assert remark["text"].tolist() == ["La mesa pidió que se repita el taller"]
     assert list(metadata.columns) == ["file", "line", "kind", "text"]
     assert isinstance(metadata, pd.DataFrame) and precode.METADATA_COLUMNS
+
+
+@pytest.mark.slow
+def test_hacked_accounts_no_longer_merge_into_identity_theft(tmp_path):
+    """Finding 3 of #15: "Que hackeen las cuentas" was merged into identity theft by the default model."""
+    notes = tmp_path / "notas.txt"
+    notes.write_text("Mesa 4\n\nRiesgos\n- Robo de identidad en redes sociales\n- Que hackeen las cuentas\n"
+                     "- Suplantación de identidad de la dependencia\n- Noticias falsas sobre el gobierno\n",
+                     encoding="utf-8")
+    run_precode([notes], tmp_path / "out", data_dir=tmp_path / "no-decisions")
+    ideas = pd.read_csv(tmp_path / "out" / "statements.csv", encoding="utf-8-sig").set_index("text")["idea_id"]
+    assert ideas["Robo de identidad en redes sociales"] == ideas["Suplantación de identidad de la dependencia"]
+    assert ideas["Que hackeen las cuentas"] != ideas["Robo de identidad en redes sociales"]
