@@ -1,4 +1,5 @@
-"""As a user has it: the wheel, installed in a fresh venv, trains a model from an empty folder.
+"""As a user has it: the wheel, installed in a fresh venv, trains a model from an empty folder, and runs the
+README's precode -> review -> train loop there.
 
 The wheel carries the model (smgov_nlp.models) and the labeled corpus (smgov_nlp.labeled), so
 ``smgov train --out m`` needs no checkout. The test builds the wheel from a copy of the sources (the
@@ -19,8 +20,10 @@ import sysconfig
 import zipfile
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from conftest import REPO
+from openpyxl import load_workbook
 
 SOURCES = ("pyproject.toml", "README.md", "smgov_nlp", "models", "data/labeled")
 
@@ -70,12 +73,32 @@ def test_the_installed_wheel_trains_from_an_empty_folder(scratch):
 
     work = tmp_path / "empty"
     (work / "data" / "labeled").mkdir(parents=True)
-    result = _run([venv / "bin" / "smgov", "train", "--out", "m", "--embedder", "tfidf"], timeout=900, cwd=work)
+    smgov = venv / "bin" / "smgov"
+
+    # the README's loop: precode -> review (one cell changed in the spreadsheet) -> train -> precode again
+    shutil.copy(REPO / "data" / "examples" / "mesa1_notas.txt", work / "notas.txt")
+    _run([smgov, "precode", "notas.txt", "--out", "out"], timeout=600, cwd=work)
+    _run([smgov, "review", "out/review_queue.csv", "--export", "queue.xlsx"], timeout=300, cwd=work)
+    book = load_workbook(work / "queue.xlsx")
+    sheet = book.worksheets[0]
+    header = [cell.value for cell in sheet[1]]
+    sheet.cell(row=2, column=header.index("decision") + 1, value="not a statement")
+    text = sheet.cell(row=2, column=header.index("text") + 1).value
+    layer = sheet.cell(row=3, column=header.index("layer") + 1)
+    layer.value = "technology" if layer.value != "technology" else "general_context"
+    book.save(work / "queue.xlsx")
+    result = _run([smgov, "review", "--import", "queue.xlsx"], timeout=300, cwd=work)
+    assert "imported 2 decisions (0 accepted, 1 corrected, 1 not a statement)" in result.stderr
+    result = _run([smgov, "train", "--out", "m", "--embedder", "tfidf"], timeout=900, cwd=work)
     assert "corpus: the labeled corpus shipped with smgov-nlp" in result.stderr
-    assert "no reviewed.csv in data/labeled: no reviewed decisions added" in result.stderr
     assert "kept from the model default@" in result.stderr
     config = json.loads((work / "m" / "config.json").read_text(encoding="utf-8"))
     shipped = json.loads((REPO / "models" / "default" / "config.json").read_text(encoding="utf-8"))
     assert config["dedupe"]["threshold"] == shipped["dedupe"]["threshold"]
-    assert config["training_rows"] == shipped["training_rows"]
-    assert sorted(p.name for p in work.iterdir()) == ["data", "m"]
+    assert config["training_rows"] == {**shipped["training_rows"], "review": 1}  # the correction, not the non-statement
+    assert config["reviewed_rows"] == 1
+    _run([smgov, "precode", "notas.txt", "--out", "out2", "--model", "m"], timeout=600, cwd=work)
+    statements = pd.read_csv(work / "out2" / "statements.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    decided = statements[statements["text"] == text]
+    assert decided["decision"].tolist() == ["not_statement"] and decided["idea_id"].tolist() == [""]
+    assert text not in (work / "out2" / "tables.md").read_text(encoding="utf-8")
