@@ -186,7 +186,7 @@ def precode_cli(
                           target_accuracy=target_accuracy, count=count)
     say(f"{summary['statements']} statements -> {summary['ideas']} ideas; {summary['needs_review']} need review, "
         f"{summary['human']} already decided by people")
-    say(f"wrote statements.csv, ideas.csv, tables.md/.html/.xlsx and review_queue.csv in {out}")
+    say(f"wrote statements.csv, ideas.csv, tables.md/.html/.xlsx, review_queue.csv and metadata.csv in {out}")
 
 
 # ------------------------------------------------------------------------------------------- evaluate

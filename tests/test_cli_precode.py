@@ -217,7 +217,7 @@ def test_precode_cli_reports_what_it_wrote(precoded):
     ideas = len(read(precoded.out / "ideas.csv"))
     flagged = int((precoded.statements["needs_review"] == "true").sum())
     assert f"89 statements -> {ideas} ideas; {flagged} need review, 1 already decided by people" in result.stderr
-    assert f"wrote statements.csv, ideas.csv, tables.md/.html/.xlsx and review_queue.csv in {precoded.out}" \
+    assert f"wrote statements.csv, ideas.csv, tables.md/.html/.xlsx, review_queue.csv and metadata.csv in {precoded.out}" \
         in result.stderr
 
 
