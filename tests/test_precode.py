@@ -477,7 +477,8 @@ def test_precode_review_queue_is_exactly_the_flagged_statements_most_uncertain_f
     assert set(queue["needs_review"]) == {"true"}
     assert {"text", "layer", "type", "layer_confidence", "type_confidence", "nearest_examples",
             "text_hash", "model_version"} <= set(queue.columns)
-    assert queue["nearest_examples"].str.count(" \\| ").eq(2).all()
+    assert queue["nearest_examples"].fillna("").str.count(" \\| ").le(2).all()  # up to three, unrelated ones left out
+    assert queue["nearest_examples"].fillna("").ne("").mean() > 0.5
 
 
 @pytest.mark.slow

@@ -45,7 +45,7 @@ def test_train_cli_with_a_use_only_idea_space(tmp_path):
     assert result.exit_code == 0, result.output
     config = json.loads((out / "config.json").read_text(encoding="utf-8"))
     assert (config["dedupe"]["embedder"], config["dedupe"]["weights"]) == ("use", [1.0])
-    assert "dev/paraphrase_tune.csv (best pairwise F1" in config["dedupe"]["tuned_on"]
+    assert "dev/paraphrase_tune.csv and data/dev/examples_ideas.csv (" in config["dedupe"]["tuned_on"]
     assert config["training_sources"]["kept_from"] is None
     assert "idea space on `use` (1)" in (out / "README.md").read_text(encoding="utf-8")
     model = load_model(out)
