@@ -9,21 +9,23 @@ ideas (the hardest kind) sends nearly everything to review. So every scored stat
   (``matched_idea``);
 - a **stratum**: ``known`` when that similarity is at least ``known_similarity``, else ``long``
   when the text has at least ``long_chars`` characters, else ``new``;
-- a **score**: the lowest confidence of the heads that decide (both, or the layer alone when the
-  type comes from a section heading), plus 1 when the statement is ``known`` and every deciding
-  head agrees with the matched idea's label (a restated idea's labels are strong evidence);
+- a **score**: ``1 + similarity`` when the statement is ``known`` and every deciding head (both, or
+  the layer alone when the type comes from a section heading) agrees with the matched idea's label
+  (a restated idea's labels are the evidence, the stronger the closer the match), else the lowest
+  confidence of the deciding heads;
 - a **decision**: auto-accept when the score reaches the stratum's threshold.
 
-Thresholds are chosen per stratum (Mondrian selective prediction) on the calibration rows that fall
-in it: held-out paraphrases of training ideas (the ``known`` kind), grouped out-of-fold rows (``new``)
-and out-of-fold formal rows (``long``), each row weighted by its kind's share of a fixed workshop-like
-mix (:data:`MIXTURE`) over the kind's size, so a new idea that happens to resemble a coded one counts
-against the ``known`` threshold as often as such statements meet a workshop. The threshold is the lowest
-score at which the calibration rows it accepts reach the target accuracy with at least
-``MIN_SUPPORT`` of them (the rule :func:`smgov_nlp.coding.classifier.choose_threshold` uses), so
-any target can be applied later from the stored curves (``--target-accuracy``). The chance that a
-suggestion is wrong, which orders the review queue, is the stratum's isotonic fit of errors on
-the score. Everything here is numpy, so scoring never imports scikit-learn.
+Thresholds are chosen per stratum (Mondrian selective prediction) on calibration rows of three
+populations: held-out paraphrases of training ideas (``known``), grouped out-of-fold rows (``new``)
+and out-of-fold formal rows (``long``). Every row calibrates the stratum it falls in and keeps its
+population, and the thresholds of all strata are searched together
+(:func:`~smgov_nlp.coding.acceptance.joint_thresholds`) for the largest accepted share of a fixed
+workshop-like mix (:data:`MIXTURE`) under which *each population's* accepted rows reach the target
+accuracy: a pooled threshold let new ideas that resemble a coded one into the ``known`` stratum at
+about 35% right, hidden among the paraphrases there. The stored rows let any target be applied later
+(``--target-accuracy``). The chance that a suggestion is wrong, which orders the review queue, is the
+stratum's isotonic fit of errors on the score. Everything here is numpy, so scoring never imports
+scikit-learn.
 """
 
 from __future__ import annotations
@@ -32,13 +34,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from smgov_nlp.coding.acceptance import joint_thresholds
 from smgov_nlp.ties import rounded
 
 STRATA = ("known", "new", "long")
 MODES = ("both", "layer")  # which heads decide: both, or the layer alone (type from a section heading)
 MIN_SUPPORT = 10
 DEFAULT_TARGET = 0.97  # the accuracy auto-accepted suggestions should reach unless --target-accuracy says otherwise
-KNOWN_SIMILARITIES = (0.55, 0.6, 0.65, 0.7, 0.75)  # candidates for known_similarity, chosen in fit_policy
+KNOWN_SIMILARITIES = (0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85)  # candidates for known_similarity, chosen in fit_policy
+MAX_CANDIDATES = 60  # threshold candidates per stratum in the joint search (score quantiles beyond that)
 LONG_CHARS = 110  # about the median formal training row (127) and above 90% of the table rows (99)
 MIXTURE = {"known": 0.5, "new": 0.3, "long": 0.2}  # a workshop-like mix, fixed (never tuned)
 REASON_ORDER = ("new idea", "layer", "type", "long text")
@@ -52,6 +56,7 @@ class Curve:
     scores: np.ndarray
     correct: np.ndarray
     weights: np.ndarray | None = None  # each row's weight (its population's share of the mix over its size)
+    kinds: np.ndarray | None = None  # each row's population (known, new, long); None in configs made before
 
     def _weights(self) -> np.ndarray:
         return np.ones(len(self.scores)) if self.weights is None else np.asarray(self.weights, dtype=float)
@@ -80,14 +85,18 @@ class Curve:
         return np.interp(rounded(scores), x, y)
 
     def to_config(self) -> dict:
-        return {"scores": [float(v) for v in rounded(self.scores)], "correct": [int(v) for v in self.correct],
-                "weights": [round(float(v), 8) for v in self._weights()]}
+        out = {"scores": [float(v) for v in rounded(self.scores)], "correct": [int(v) for v in self.correct],
+               "weights": [round(float(v), 8) for v in self._weights()]}
+        if self.kinds is not None:
+            out["kinds"] = [str(v) for v in self.kinds]
+        return out
 
     @classmethod
     def from_config(cls, data: dict) -> Curve:
-        weights = data.get("weights")
+        weights, kinds = data.get("weights"), data.get("kinds")
         return cls(np.asarray(data["scores"], dtype=float), np.asarray(data["correct"], dtype=bool),
-                   None if weights is None else np.asarray(weights, dtype=float))
+                   None if weights is None else np.asarray(weights, dtype=float),
+                   None if kinds is None else np.asarray(kinds, dtype=object))
 
 
 def _isotonic_errors(scores: np.ndarray, errors: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -141,8 +150,18 @@ class ReviewPolicy:
                         np.where(lengths >= self.long_chars, "long", "new")).astype(object)
 
     def thresholds(self, target_accuracy: float | None = None) -> dict[str, dict[str, float]]:
+        """Each mode's threshold per stratum at ``target_accuracy`` (default: the policy's): searched jointly
+        so that every population's accepted calibration rows reach it (:mod:`smgov_nlp.coding.acceptance`);
+        a policy stored before the rows had their population falls back to one curve per stratum."""
         target = self.target_accuracy if target_accuracy is None else target_accuracy
-        return {mode: {s: curve.threshold(target) for s, curve in by.items()} for mode, by in self.curves.items()}
+        out = {}
+        for mode, by in self.curves.items():
+            if any(curve.kinds is None for curve in by.values()):
+                out[mode] = {s: curve.threshold(target) for s, curve in by.items()}
+            else:
+                rows = {s: (c.scores, c.correct, c.kinds) for s, c in by.items()}
+                out[mode] = joint_thresholds(rows, MIXTURE, target, MIN_SUPPORT, MAX_CANDIDATES)[0]
+        return out
 
     def decide(self, confidence: dict[str, np.ndarray], labels: dict[str, np.ndarray],
                runner_up: dict[str, np.ndarray], matched: dict[str, np.ndarray], similarity: np.ndarray,
@@ -163,7 +182,7 @@ class ReviewPolicy:
         agree = known & agree_layer & (agree_type | ~type_decides)
         conf_layer, conf_type = rounded(confidence["layer"]), rounded(confidence["type"])
         lowest = np.where(type_decides, np.minimum(conf_layer, conf_type), conf_layer)
-        score = lowest + agree
+        score = combined_score(lowest, agree, similarity)
         limits = self.thresholds(target_accuracy)
         threshold = np.full(n, np.inf)
         p_wrong = np.zeros(n)
@@ -190,7 +209,8 @@ class ReviewPolicy:
                     parts.append(f"{head} uncertain: {labels[head][i]} or {other}")
             if stratum[i] == "long":
                 parts.append("long text")
-            reasons.append("; ".join(parts) or f"layer uncertain: {labels['layer'][i]} or {runner_up['layer'][i]}")
+            weak = "type" if type_decides[i] and conf_type[i] < conf_layer[i] else "layer"
+            reasons.append("; ".join(parts) or f"{weak} uncertain: {labels[weak][i]} or {runner_up[weak][i]}")
         return Decision(stratum, needs_review, np.round(p_wrong, 4), reasons)
 
     def to_config(self) -> dict:
@@ -220,6 +240,13 @@ class CalibrationRows:
     agree: dict[str, np.ndarray]  # head label == matched idea's label
 
 
+def combined_score(lowest: np.ndarray, agree: np.ndarray, similarity: np.ndarray) -> np.ndarray:
+    """A statement's score: ``1 + similarity`` when it is known and every deciding head agrees with the matched
+    idea (a restated idea's labels are the evidence, and the closer the match the stronger), else the lowest
+    confidence of the deciding heads (always below 1)."""
+    return np.where(agree, 1.0 + rounded(similarity), lowest)
+
+
 def scores_for(rows: CalibrationRows, known: np.ndarray, mode: str) -> tuple[np.ndarray, np.ndarray]:
     """(score, right) of ``rows`` for ``mode`` (``both`` heads deciding, or the ``layer`` alone)."""
     if mode == "both":
@@ -230,7 +257,7 @@ def scores_for(rows: CalibrationRows, known: np.ndarray, mode: str) -> tuple[np.
         lowest = rounded(rows.confidence["layer"])
         agree = known & rows.agree["layer"]
         right = rows.correct["layer"]
-    return lowest + agree, right
+    return combined_score(lowest, agree, rows.similarity), right
 
 
 def fit_policy(populations: list[CalibrationRows], target_accuracy: float,
@@ -238,13 +265,15 @@ def fit_policy(populations: list[CalibrationRows], target_accuracy: float,
     """Choose ``known_similarity`` from ``candidates`` and build the per-stratum curves.
 
     The similarity is the one under which the fixed workshop-like mix (:data:`MIXTURE`) of the
-    calibration populations has the largest auto-accepted share at ``target_accuracy``; ties go to
-    the higher (stricter) similarity.
+    calibration populations has the largest auto-accepted share at ``target_accuracy`` with both heads
+    deciding, every population keeping the target (:func:`~smgov_nlp.coding.acceptance.joint_thresholds`);
+    ties go to the higher (stricter) similarity.
     """
     best, best_share = None, -1.0
     for tau in sorted(candidates, reverse=True):
         policy = _curves(populations, target_accuracy, tau, long_chars)
-        share = _mixture_share(policy, populations)
+        rows = {s: (c.scores, c.correct, c.kinds) for s, c in policy.curves["both"].items()}
+        share = joint_thresholds(rows, MIXTURE, target_accuracy, MIN_SUPPORT, MAX_CANDIDATES)[1]
         if share > best_share + 1e-9:
             best, best_share = policy, share
     return best
@@ -257,27 +286,15 @@ def _curves(populations, target_accuracy, tau, long_chars) -> ReviewPolicy:
     for mode in MODES:
         curves[mode] = {}
         for name in STRATA:
-            scores, right, weights = [], [], []
-            for rows in populations:  # every row calibrates the stratum it falls in, weighted by the mix
+            scores, right, weights, kinds = [np.zeros(0)], [np.zeros(0, dtype=bool)], [np.zeros(0)], [np.zeros(0, dtype=object)]
+            for rows in populations:  # every row calibrates the stratum it falls in, keeping its population
                 stratum = skeleton.strata(rows.similarity, rows.lengths)
                 s, r = scores_for(rows, stratum == "known", mode)
                 keep = stratum == name
                 scores.append(s[keep])
                 right.append(r[keep])
                 weights.append(np.full(int(keep.sum()), MIXTURE.get(rows.kind, 0.0) / max(sizes.get(rows.kind, 0), 1)))
-            curves[mode][name] = Curve(np.concatenate(scores) if scores else np.zeros(0),
-                                       np.concatenate(right) if right else np.zeros(0, dtype=bool),
-                                       np.concatenate(weights) if weights else np.zeros(0))
+                kinds.append(np.full(int(keep.sum()), rows.kind, dtype=object))
+            curves[mode][name] = Curve(np.concatenate(scores), np.concatenate(right), np.concatenate(weights),
+                                       np.concatenate(kinds))
     return ReviewPolicy(target_accuracy, tau, long_chars, curves)
-
-
-def _mixture_share(policy: ReviewPolicy, populations: list[CalibrationRows]) -> float:
-    """Σ weight × auto-accepted share of each population (every row of it, whatever its stratum)."""
-    limits = policy.thresholds()["both"]
-    share = 0.0
-    for rows in populations:
-        stratum = policy.strata(rows.similarity, rows.lengths)
-        score, _ = scores_for(rows, stratum == "known", "both")
-        limit = np.array([limits[s] for s in stratum]) if len(stratum) else np.zeros(0)
-        share += MIXTURE.get(rows.kind, 0.0) * (float(np.mean(score >= limit)) if len(score) else 0.0)
-    return share

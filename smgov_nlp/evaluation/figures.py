@@ -11,6 +11,7 @@ import pandas as pd
 from sklearn.metrics import confusion_matrix
 
 from smgov_nlp.evaluation.metrics import ECE_BINS, reliability_table, selective_curve
+from smgov_nlp.evaluation.populations import coverage_curves
 from smgov_nlp.evaluation.protocol import in_report_order
 from smgov_nlp.evaluation.results import FoldResults
 from smgov_nlp.evaluation.sections import TARGET_SHARE
@@ -153,3 +154,34 @@ def _baselines(baselines: dict) -> Figure:
         ax.set_xlabel("macro-F1 (grouped CV, scored rows)")
         ax.set_title(head, fontsize=9)
     return fig
+
+
+POPULATION_FIGURE = "selective_populations.png"
+_TARGETS = {"known_ideas": 0.97, "mixture": 0.97, "real_text": 0.90, "new_ideas": 0.95}  # the issue's accuracy targets
+
+
+def write_population_figure(out_dir: Path, results: dict, sel: dict) -> str | None:
+    """Coverage against accuracy for each population of the review policy (one repeat), with each policy's
+    nested auto-accept point; written by quick and full runs alike. None when no population was scored."""
+    curves = coverage_curves(results)
+    if not curves:
+        return None
+    fig, ax = _figure(6.4, 4.4)
+    colours = {"known_ideas": "tab:green", "new_ideas": "tab:orange", "real_text": "tab:purple", "mixture": "tab:blue"}
+    for name, (coverage, accuracy) in curves.items():
+        colour = colours.get(name, "grey")
+        ax.plot(coverage, accuracy, color=colour, linewidth=2.0 if name == "mixture" else 1.2,
+                label=name.replace("_", " "))
+        point = sel.get(name) or {}
+        if point.get("auto_accept_accuracy") is not None:
+            ax.plot([point["auto_accept_share"]], [point["auto_accept_accuracy"]], "o", color=colour)
+        if name in _TARGETS:
+            ax.axhline(_TARGETS[name], color=colour, linewidth=0.6, linestyle=":")
+    ax.set_xlabel("coverage (share accepted, lowest estimated error risk first)")
+    ax.set_ylabel("accuracy of accepted (both heads right)")
+    ax.set_ylim(0.3, 1.01)
+    ax.set_xlim(0.0, 1.0)
+    ax.set_title("review policy per population; dots: the default's auto-accepted rows, dotted: targets", fontsize=9)
+    ax.legend(fontsize=7, loc="lower left")
+    _save(fig, Path(out_dir) / POPULATION_FIGURE)
+    return POPULATION_FIGURE

@@ -37,7 +37,7 @@ def decide(model, policy: ReviewPolicy, bank: NoveltyBank, texts: list[str], tru
            target_accuracy: float | None = None) -> dict:
     """Accept-or-review for ``texts`` with a fitted classifier ``model``; whether each was right."""
     if not texts:
-        return {"accept": [], "correct": [], "stratum": []}
+        return {"accept": [], "correct": [], "stratum": [], "risk": []}
     vectors = model.embed(texts)
     proba = model.predict_proba(texts, embeddings=vectors)
     labels, second, confidence = {}, {}, {}
@@ -52,7 +52,7 @@ def decide(model, policy: ReviewPolicy, bank: NoveltyBank, texts: list[str], tru
     decision = policy.decide(confidence, labels, second, match.labels, match.similarity,
                              np.array([len(t) for t in texts]), target_accuracy=target_accuracy)
     return {"accept": (~decision.needs_review).tolist(), "correct": right.tolist(),
-            "stratum": list(decision.stratum)}
+            "stratum": list(decision.stratum), "risk": decision.p_wrong.tolist()}
 
 
 def fold_populations(model, corpus: pd.DataFrame, train: np.ndarray, test: np.ndarray, scored: np.ndarray,
@@ -80,25 +80,35 @@ def fold_populations(model, corpus: pd.DataFrame, train: np.ndarray, test: np.nd
     return out
 
 
+def _pooled(results: dict, population: str, repeat: int) -> dict[str, np.ndarray]:
+    """One repeat's decisions on ``population``: accept, correct and risk per row (a known idea once: the
+    first fold, in fold order, whose training holds it)."""
+    accept, correct, risk, seen = [], [], [], set()
+    for (kind, r, _fold), result in sorted(results.items(), key=lambda kv: kv[0]):
+        found = (result.get("populations") or {}).get(population) if kind == "shipped" and r == repeat else None
+        if not found:
+            continue
+        for row, a, c, k in zip(found["rows"], found["accept"], found["correct"],
+                                found.get("risk") or [0.0] * len(found["rows"])):
+            if population == "known_ideas" and row in seen:
+                continue
+            seen.add(row)
+            accept.append(a)
+            correct.append(c)
+            risk.append(k)
+    return {"accept": np.asarray(accept, dtype=bool), "correct": np.asarray(correct, dtype=bool),
+            "risk": np.asarray(risk, dtype=float)}
+
+
 def summarise(results: dict, repeats: int) -> dict:
     """``selective.<population>.auto_accept_share`` / ``auto_accept_accuracy`` (mean over repeats) and the mixture."""
     out: dict = {}
     for population in POPULATIONS:
         per_repeat = []
         for repeat in range(repeats):
-            accept, correct, seen = [], [], set()
-            for (kind, r, _fold), result in sorted(results.items(), key=lambda kv: kv[0]):
-                found = (result.get("populations") or {}).get(population) if kind == "shipped" and r == repeat else None
-                if not found:
-                    continue
-                for row, a, c in zip(found["rows"], found["accept"], found["correct"]):
-                    if population == "known_ideas" and row in seen:
-                        continue  # once per repeat: the first fold whose training holds the idea
-                    seen.add(row)
-                    accept.append(a)
-                    correct.append(c)
-            if accept:
-                accept_, correct_ = np.asarray(accept), np.asarray(correct)
+            pooled = _pooled(results, population, repeat)
+            accept_, correct_ = pooled["accept"], pooled["correct"]
+            if len(accept_):
                 per_repeat.append((float(accept_.mean()), float(correct_[accept_].mean()) if accept_.any() else None,
                                    len(accept_)))
         if per_repeat:
@@ -111,4 +121,27 @@ def summarise(results: dict, repeats: int) -> dict:
         hits = sum(w * out[p]["auto_accept_share"] * (out[p]["auto_accept_accuracy"] or 0.0) for p, w in WEIGHTS.items())
         out["mixture"] = {"auto_accept_share": share, "auto_accept_accuracy": hits / share if share else None,
                           "weights": dict(WEIGHTS)}
+    return out
+
+
+def coverage_curves(results: dict, repeat: int = 0) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Coverage and accuracy per population (and the mixture) when statements are accepted in order of their
+    estimated chance of being wrong (``error_risk``), for every cut-off of that estimate; one repeat."""
+    pooled = {p: _pooled(results, p, repeat) for p in POPULATIONS}
+    pooled = {p: d for p, d in pooled.items() if len(d["risk"])}
+    if not pooled:
+        return {}
+    cuts = np.unique(np.round(np.concatenate([d["risk"] for d in pooled.values()]), 4))
+    shares, hits = {}, {}
+    for p, d in pooled.items():
+        risk = np.round(d["risk"], 4)
+        taken = risk[None, :] <= cuts[:, None]
+        shares[p] = taken.mean(1)
+        hits[p] = (taken & d["correct"][None, :]).mean(1)
+    out = {p: (shares[p], np.divide(hits[p], shares[p], out=np.full(len(cuts), np.nan), where=shares[p] > 0))
+           for p in pooled}
+    if all(p in pooled for p in WEIGHTS):
+        share = sum(w * shares[p] for p, w in WEIGHTS.items())
+        hit = sum(w * hits[p] for p, w in WEIGHTS.items())
+        out["mixture"] = (share, np.divide(hit, share, out=np.full(len(cuts), np.nan), where=share > 0))
     return out

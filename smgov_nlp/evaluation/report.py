@@ -347,9 +347,13 @@ def _reviewed_text(m: dict) -> str:
                 "nothing to compare. Once there are, this section shows the table-row scores with and without them.")
     rows = [[head, num(rev["without_reviewed"][head]["macro_f1"]), num(rev["with_reviewed"][head]["macro_f1"]),
              f"{rev['delta_macro_f1'][head]:+.3f}"] for head in HEADS]
+    kappa = rev.get("kappa") or {}
+    agreement = ("\n\nAgreement of the model's suggestions with people's decisions on the reviewed rows (Cohen's κ; "
+                 "each suggestion from a fold model that never trained on that statement): "
+                 + ", ".join(f"{head} {num(kappa.get(head))}" for head in HEADS) + ".") if kappa else ""
     return (f"## Reviewed corrections\n\n{rev['rows']} reviewed decisions. Same folds; scored on the held-out table "
             "rows, so a reviewed statement is never in its own training data.\n\n"
-            + md_table(["head", "macro-F1 without reviewed rows", "with reviewed rows", "change"], rows))
+            + md_table(["head", "macro-F1 without reviewed rows", "with reviewed rows", "change"], rows) + agreement)
 
 
 def _quick_section(quick: dict | None, full: dict | None) -> str:
@@ -374,4 +378,10 @@ def populations_text(sel: dict) -> str:
     return ("\n\n### Review only what needs review\n\nThe review policy of each fold's model (novelty strata, "
             "thresholds chosen on that fold's training rows only) on each population a workshop mixes; the mixture "
             "weighs known ideas 0.5, new ideas 0.3 and real text 0.2. A suggestion is right when both heads are.\n\n"
-            + md_table(["population", "auto-accepted", "accuracy of those", "rows"], rows))
+            + md_table(["population", "auto-accepted", "accuracy of those", "rows"], rows)
+            + "\n\nThe thresholds are searched so that each population's accepted calibration rows reach the target, "
+            "not only their pool: new ideas are accepted only where enough of them are right to show it. "
+            "`selective_populations.png` draws, for each population, the accuracy of the statements accepted in "
+            "order of their estimated error risk (the review queue's order, read from the other end) against the share "
+            "accepted; the dots are the default's auto-accepted rows, the dotted lines the targets.\n\n"
+            "![coverage and accuracy per population](selective_populations.png)")

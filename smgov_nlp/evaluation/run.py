@@ -23,7 +23,7 @@ from smgov_nlp.embeddings.transformers import resolve_st_model
 from smgov_nlp.errors import SmgovError
 from smgov_nlp.evaluation import sections
 from smgov_nlp.evaluation.audit import label_audit, label_audit_markdown
-from smgov_nlp.evaluation.figures import write_figures
+from smgov_nlp.evaluation.figures import write_figures, write_population_figure
 from smgov_nlp.evaluation.metrics import ECE_BINS, rounded
 from smgov_nlp.evaluation.populations import summarise
 from smgov_nlp.evaluation.protocol import BASELINE_C, FULL, FULL_COMMAND, QUICK, QUICK_COMMAND, ST_EMBEDDER, plan_fits
@@ -106,11 +106,12 @@ def run_evaluation(out_dir: Path, quick: bool = False, data_dir: Path = Path("da
 
     out_dir.mkdir(parents=True, exist_ok=True)
     section = rounded(metrics)
+    population_figure = write_population_figure(out_dir, folds.results, metrics["selective"])
     if quick:
         merged = {**previous, "quick": section}
     else:
         merged = {**section, **({"quick": previous["quick"]} if "quick" in previous else {})}
-        merged["figures"] = write_figures(out_dir, folds, metrics, sweeps)
+        merged["figures"] = write_figures(out_dir, folds, metrics, sweeps) + ([population_figure] if population_figure else [])
         _write_text(out_dir / "LABEL_AUDIT.md", label_audit_markdown(audit, merged))
     _write_text(out_dir / "metrics.json", json.dumps(merged, indent=2, ensure_ascii=False, sort_keys=True) + "\n")
     _write_text(out_dir / "REPORT.md", render_report(merged))

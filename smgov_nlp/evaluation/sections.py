@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import classification_report
+from sklearn.metrics import classification_report, cohen_kappa_score
 
 from smgov_nlp.evaluation.metrics import (
     ECE_BINS,
@@ -220,7 +220,26 @@ def reviewed(folds: FoldResults) -> dict:
         "delta_macro_f1": {h: with_rev[h]["macro_f1"] - without[h]["macro_f1"] for h in HEADS},
         "on_reviewed_rows": {h: {k: v for k, v in s.items() if k in ("macro_f1", "accuracy", "rows")}
                              for h, s in folds.scores("shipped", reviewed, per_lang=False).items()},
+        "kappa": agreement_with_people(folds, reviewed),
     }
+
+
+def agreement_with_people(folds: FoldResults, reviewed: np.ndarray) -> dict:
+    """Cohen's kappa per head between the model's suggestions (the shipped configuration's out-of-fold
+    prediction, so a statement is never in the training of the model that suggests its labels) and
+    people's decisions on the reviewed rows; mean over repeats."""
+    out = {}
+    for head in HEADS:
+        people = folds.corpus[head].to_numpy()
+        values = []
+        for repeat in range(folds.protocol.repeats):
+            proba = folds.oof("shipped", repeat)[head]
+            rows = reviewed & (people != "") & ~np.isnan(proba[:, 0])
+            if rows.sum() >= 2:
+                kappa = cohen_kappa_score(people[rows], folds.predicted(proba[rows], head))
+                values.append(0.0 if np.isnan(kappa) else float(kappa))
+        out[head] = float(np.mean(values)) if values else None
+    return out
 
 
 def dedupe(model: Model, paraphrase: dict[str, pd.DataFrame]) -> tuple[dict, dict[str, pd.DataFrame]]:

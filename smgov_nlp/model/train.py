@@ -239,7 +239,8 @@ def _policy_line(policy: dict | None, rows: dict | None) -> str:
     if not policy:
         return "per-head thresholds only (no review policy)."
     return (f"a statement is auto-accepted when the review policy of its novelty stratum says so, aiming at "
-            f"{policy['target_accuracy']:.0%} accuracy (known ideas from similarity {policy['known_similarity']:g}); "
+            f"{policy['target_accuracy']:.0%} accuracy on each calibration population separately (known ideas in new "
+            f"words, new ideas, long prose; known from similarity {policy['known_similarity']:g}); "
             f"calibrated on {rows or 'the training rows'} and measured per population by `smgov evaluate` "
             "(new ideas, known ideas in new words, real prose and their mix).")
 

@@ -3,9 +3,11 @@ with reviewed rows and a fake embedder."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 from conftest import IDEAS, FakeEmbedder
+from sklearn.metrics import cohen_kappa_score
 
 from smgov_nlp.evaluation import sections
 from smgov_nlp.evaluation.audit import label_audit, label_audit_markdown
@@ -66,6 +68,7 @@ def test_sections_on_a_synthetic_corpus_with_reviewed_rows(labeled_table):
     assert reviewed["rows"] == 9
     assert set(reviewed["delta_macro_f1"]) == set(HEADS)
     assert reviewed["with_reviewed"]["layer"]["macro_f1"] is not None
+    assert all(-1.0 <= reviewed["kappa"][head] <= 1.0 for head in HEADS)
 
     calibration = sections.calibration(folds)
     assert all(0.0 <= calibration[h]["ece"] <= 1.0 for h in HEADS)
@@ -73,3 +76,28 @@ def test_sections_on_a_synthetic_corpus_with_reviewed_rows(labeled_table):
     assert audit["summary"]["layer"]["rows"] == 36
     text = label_audit_markdown(audit, {"package_version": "0", "data_hash": "abc" * 10, "classification": classification})
     assert text.startswith("# Label audit") and all(f"## {head}" in text for head in HEADS)
+
+
+class _Folds:
+    """The part of FoldResults that agreement_with_people reads: one repeat whose suggestions are given."""
+
+    def __init__(self, corpus, suggested):
+        self.corpus, self.protocol, self._suggested = corpus, Protocol(folds=2, repeats=1), suggested
+
+    def oof(self, kind, repeat):
+        return {head: np.eye(len(HEADS[head]))[[HEADS[head].index(v) for v in values]]
+                for head, values in self._suggested.items()}
+
+    predicted = staticmethod(FoldResults.predicted)
+
+
+def test_kappa_compares_the_suggestions_with_peoples_decisions():
+    layers, types = list(HEADS["layer"])[:3], list(HEADS["type"])
+    corpus = pd.DataFrame({"layer": layers * 4, "type": types * 4, "role": ["reviewed"] * 12})
+    reviewed = np.ones(12, dtype=bool)
+    same = sections.agreement_with_people(_Folds(corpus, {"layer": layers * 4, "type": types * 4}), reviewed)
+    assert same == {"layer": pytest.approx(1.0), "type": pytest.approx(1.0)}
+    shifted = {"layer": layers[1:] + layers[:1] + layers * 3, "type": types * 4}
+    partly = sections.agreement_with_people(_Folds(corpus, shifted), reviewed)
+    assert partly["layer"] == pytest.approx(cohen_kappa_score(corpus["layer"], shifted["layer"]))
+    assert partly["layer"] < 1.0 and partly["type"] == pytest.approx(1.0)
