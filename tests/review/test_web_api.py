@@ -22,7 +22,7 @@ from review.conftest import S1, S2, S3, S5, S6
 from review.web_serving import rows, serving
 from smgov_nlp.errors import SmgovError
 from smgov_nlp.review.context import transcript_context
-from smgov_nlp.review.store import DecisionStore
+from smgov_nlp.review.store import DecisionStore, load_reviewed_examples
 from smgov_nlp.review.web.app import SESSION_HEADER, create_app
 from smgov_nlp.review.web.server import load_review, open_socket, run_web_review, served_url
 from smgov_nlp.text import text_hash
@@ -131,6 +131,13 @@ def test_decide_accept_correct_not_statement_and_undo(client, review, data_dir):
     assert len(DecisionStore(data_dir)) == 0 and len(rows(data_dir)) == 6
     summary = review.summary()
     assert (summary.total, summary.decided, summary.undone) == (5, 0, 3)
+
+
+def test_decisions_made_in_the_browser_are_training_rows(client, review, data_dir):
+    post(client, review, "/api/decide", {"text_hash": text_hash(S2), "layer": "technology", "type": "risk"})
+    post(client, review, "/api/decide", {"text_hash": text_hash(S5), "verdict": "not_statement"})
+    examples = load_reviewed_examples(data_dir)
+    assert examples[["text", "layer", "type"]].values.tolist() == [[S2, "technology", "risk"]]
 
 
 def test_changes_need_post_json_and_the_session_token(client, review, data_dir):

@@ -1,4 +1,5 @@
-"""A real review server for the web tests: uvicorn in a thread on a free loopback port, always stopped."""
+"""For the web tests (and scripts/web_screenshot.py): a real review server, uvicorn in a thread on a free
+loopback port, always stopped; and headless Chromium driven by Selenium through Debian's chromedriver."""
 
 from __future__ import annotations
 
@@ -8,10 +9,18 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+
 from smgov_nlp.review.store import DecisionStore
 from smgov_nlp.review.web.server import ReviewServer, load_review
 
 STARTUP_TIMEOUT = 10.0
+CHROMEDRIVER = Path("/usr/bin/chromedriver")  # Debian's chromium-driver: Selenium Manager downloads nothing
+# The machine's network is closed: no background connections (updates, sync, field trials, QUIC).
+CHROME_ARGS = ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+               "--disable-background-networking", "--disable-component-update", "--disable-sync",
+               "--disable-dev-shm-usage", "--window-size=1280,1000")
 
 
 @contextlib.contextmanager
@@ -30,6 +39,16 @@ def serving(queue: Path, data_dir: Path, reviewer: str | None = None, host: str 
         server.stop()
         thread.join(STARTUP_TIMEOUT)
         assert not thread.is_alive(), "the review server did not stop"
+
+
+def headless_chrome(profile: Path):
+    """A headless Chromium with a fresh profile in ``profile``; call ``quit()`` when done."""
+    assert CHROMEDRIVER.exists(), f"no {CHROMEDRIVER}: run make test, which installs chromium and chromium-driver"
+    options = webdriver.ChromeOptions()
+    for argument in (*CHROME_ARGS, f"--user-data-dir={profile}"):
+        options.add_argument(argument)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    return webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
 
 
 def rows(data_dir: Path) -> list[dict]:
