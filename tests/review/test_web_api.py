@@ -78,10 +78,13 @@ def test_state_lists_the_queue_most_uncertain_first_with_suggestions_and_securit
 def test_page_and_its_own_assets_are_served(client):
     page = client.get("/")
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
-    assert 'src="static/app.js"' in page.text and "http" not in page.text.replace("http-equiv", "")  # no CDN
-    script = client.get("/static/app.js")
-    assert script.status_code == 200 and "javascript" in script.headers["content-type"]
-    assert ".innerHTML" not in script.text and "insertAdjacentHTML" not in script.text
+    assert "http" not in page.text  # no CDN: every asset is the page's own
+    assert 'type="module" src="static/app.js"' in page.text
+    for name in ("app.js", "state.js", "focus.js", "list.js"):  # ES modules: no build step
+        script = client.get(f"/static/{name}")
+        assert script.status_code == 200 and "javascript" in script.headers["content-type"]
+        for html_sink in (".innerHTML", ".outerHTML", "insertAdjacentHTML", "document.write", "eval("):
+            assert html_sink not in script.text, (name, html_sink)
     assert client.get("/static/app.css").status_code == 200
 
 

@@ -101,6 +101,7 @@ class WebReview:
         status = [_status(latest.get(row["text_hash"])) for row in self.rows]
         reviewed = sum(entry is not None for entry in status)
         standing = sum(len(group) for stack in self._tabs.values() for group in stack)
+        # decisions per minute since this server's first one, counted over a minute at least (no burst of 60/min)
         elapsed = self._clock() - self._first_write if self._first_write is not None else 0.0
         return {"status": status, "progress": {
             "total": len(self.rows), "reviewed": reviewed, "remaining": len(self.rows) - reviewed,
