@@ -173,7 +173,7 @@ def test_two_tabs_never_lose_a_decision(browser, queue_csv, data_dir):
         browser.switch_to.new_window("tab")
         try:
             open_page(browser, server.url)
-            press(browser, "a")  # second tab: accept S2
+            browser.find_element(By.ID, "do-accept").click()  # second tab: accept S2 with the button
             wait_rows(data_dir, 1)
             browser.switch_to.window(first)
             assert shown(browser) == S2  # the first tab still shows it, and decides it again

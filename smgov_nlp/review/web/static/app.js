@@ -94,7 +94,7 @@ function button(text, onClick, value) {
   node.appendChild(el("kbd", text[0]));
   node.appendChild(document.createTextNode(" " + text[1]));
   node.dataset.value = value;
-  node.addEventListener("click", () => { node.blur(); app.chain = app.chain.then(onClick); });
+  node.addEventListener("click", () => { node.blur(); app.chain = app.chain.then(() => onClick()); });
   return node;
 }
 
@@ -110,7 +110,7 @@ function setupButtons() {
                    "do-undo": undo, "do-prev": () => move(-1), "do-next": () => move(1),
                    "bulk-accept": bulkAccept, "show-list": () => setView("list"), "show-focus": leaveList};
   for (const [id, action] of Object.entries(actions)) {
-    $(id).addEventListener("click", () => { $(id).blur(); app.chain = app.chain.then(action); });
+    $(id).addEventListener("click", () => { $(id).blur(); app.chain = app.chain.then(() => action()); });
   }
   $("show-help").addEventListener("click", () => { $("show-help").blur(); $("help").hidden = false; });
   $("help").addEventListener("click", (event) => { if (event.target === $("help")) $("help").hidden = true; });

@@ -187,5 +187,3 @@ export function move(step) {
   const from = app.view === "finished" ? (step > 0 ? -1 : 0) : app.index;
   show((from + step + n) % n);
 }
-
-// ------------------------------------------------------------------ list view

@@ -119,6 +119,4 @@ export function leaveList() {
   show(current);
 }
 
-// ------------------------------------------------------------------ keys
-
-app.onList = renderList;
+app.onList = renderList;  // setView("list") draws the list
