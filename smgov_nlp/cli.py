@@ -219,10 +219,16 @@ def review_cli(
     undo_import: Annotated[str | None, typer.Option("--undo-import", metavar="BATCH",
                                                     help="Remove the rows of one import batch (its id is printed by --import).")] = None,
     data: Annotated[Path | None, typer.Option("--data", help="Data folder for reviewed.csv (default: ./data/labeled).")] = None,
-    reviewer: Annotated[str | None, typer.Option("--reviewer", help="Name recorded with each decision (default: $USER).")] = None,
+    reviewer: Annotated[str | None, typer.Option("--reviewer", help="Name recorded with each decision (default: $USER; "
+                                                                    "with --web the page asks once).")] = None,
+    web: Annotated[bool, typer.Option("--web", help="Review in the browser: serve a local page until Ctrl-C.")] = False,
+    port: Annotated[int, typer.Option("--port", min=0, max=65535, help="With --web: the port (0: any free one).")] = 8765,
+    host: Annotated[str, typer.Option("--host", help="With --web: the address to serve on; any but 127.0.0.1 "
+                                                     "needs the random token printed in the URL.")] = "127.0.0.1",
+    no_browser: Annotated[bool, typer.Option("--no-browser", help="With --web: do not open a browser.")] = False,
     quiet: Quiet = False,
 ) -> None:
-    """Review low-confidence suggestions in the terminal, or round-trip them through a spreadsheet."""
+    """Review low-confidence suggestions in the terminal or the browser, or round-trip them through a spreadsheet."""
     from smgov_nlp.review import xlsx as review
 
     if undo_import is not None:
@@ -258,8 +264,15 @@ def review_cli(
         say(f"wrote {rows} statements to {export}; pick a decision or fix layer/type there (untouched rows record "
             f"nothing), then run smgov review --import {export}")
         return
-    from smgov_nlp.review import tui as review  # the terminal review: the only path that loads textual
-    summary = review.run_review(queue, data_dir=data, reviewer=reviewer)
+    if web:  # the browser review: the only path that loads starlette and uvicorn
+        from smgov_nlp.review.web.server import run_web_review
+
+        summary = run_web_review(queue, data_dir=data, reviewer=reviewer, host=host, port=port,
+                                 open_browser=not no_browser, on_ready=lambda url: typer.echo(f"reviewing at {url} "
+                                                                                            "(Ctrl-C stops)"))
+    else:
+        from smgov_nlp.review import tui as review  # the terminal review: the only path that loads textual
+        summary = review.run_review(queue, data_dir=data, reviewer=reviewer)
     if summary.nothing_to_review:
         typer.echo("nothing to review" + (f" ({summary.already_decided} already decided)" if summary.already_decided else ""))
         return

@@ -61,6 +61,7 @@ def test_the_installed_wheel_trains_from_an_empty_folder(scratch):
     assert {"smgov_nlp/labeled/tables_en.csv", "smgov_nlp/labeled/reviewed.csv"} & names == {"smgov_nlp/labeled/tables_en.csv"}
     assert "smgov_nlp/models/default/idea_space.joblib" in names
     assert not any(name.startswith("smgov_nlp/labeled/drafts") for name in names)
+    assert {f"smgov_nlp/review/web/static/{asset}" for asset in ("index.html", "app.js", "list.js", "app.css")} <= names
 
     venv = tmp_path / "venv"
     _run([sys.executable, "-m", "venv", "--system-site-packages", venv], timeout=120)

@@ -46,8 +46,9 @@ _CONFIDENCES = ("layer_confidence", "type_confidence", "layer_runner_up_confiden
 _QUEUE_FIX = "pass the review queue written by `smgov precode` (review_queue.csv) or `smgov score`"
 
 
-def load_queue(path: str | Path, data_dir: Path | str | None = None) -> pd.DataFrame:
-    """Read a review queue, most uncertain first, without the statements already decided.
+def load_queue(path: str | Path, data_dir: Path | str | None = None, keep_decided: bool = False) -> pd.DataFrame:
+    """Read a review queue, most uncertain first, without the statements already decided (kept, in their
+    place, with ``keep_decided``: the browser review lists them).
 
     Returns one row per statement (duplicates of a text are shown once: a decision
     applies to every copy) with every column of :data:`QUEUE_OPTIONAL` present
@@ -96,7 +97,7 @@ def load_queue(path: str | Path, data_dir: Path | str | None = None) -> pd.DataF
     duplicates = int((~unique).sum())
     frame = frame.loc[unique]
     decided = frame["text_hash"].isin(DecisionStore(data_dir).latest().keys())
-    frame = frame.loc[~decided].reset_index(drop=True)
+    frame = (frame if keep_decided else frame.loc[~decided]).reset_index(drop=True)
     frame.attrs = {
         "rows": len(raw),
         "blank": int(blank.sum()),

@@ -21,7 +21,6 @@ that imports ``textual``, so exporting or importing a spreadsheet never loads it
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
@@ -34,43 +33,13 @@ from textual.widgets import Footer, Input, Static
 
 from smgov_nlp.errors import SmgovError
 from smgov_nlp.labels import LAYER_KEYS, LAYER_TITLES, TYPE_KEYS, TYPE_TITLES, TYPES
-from smgov_nlp.review.decision import ACCEPT, CORRECT, NOT_STATEMENT, OWN_IDEA, Decision, default_reviewer, utc_now
+from smgov_nlp.review.actions import ReviewSummary, Step, decision_for, record, restore_for, summarize
+from smgov_nlp.review.decision import NOT_STATEMENT, OWN_IDEA, default_reviewer
 from smgov_nlp.review.queue import PROVENANCE, load_queue, nearest_examples
 from smgov_nlp.review.store import DecisionStore
 
 _KEY_OF_TYPE = {type_: key for key, type_ in TYPE_KEYS.items()}
 _STATEMENT_ACTIONS = {"set_layer", "set_type", "accept", "not_statement", "note", "own_idea", "skip"}
-
-
-@dataclass(frozen=True)
-class ReviewSummary:
-    """What one review session did. Counts are net of undo."""
-
-    total: int = 0  # statements in the queue at the start of the session
-    accepted: int = 0  # saved as suggested
-    corrected: int = 0  # saved with a changed layer and/or type
-    not_statement: int = 0  # saved as "not a statement"
-    skipped: int = 0  # skipped and not decided later in the session
-    undone: int = 0  # undo presses that took a decision back
-    store_path: Path | None = None
-    nothing_to_review: bool = False  # the queue was empty or already fully decided
-    already_decided: int = 0  # statements of the queue decided before this session
-
-    @property
-    def decided(self) -> int:
-        return self.accepted + self.corrected + self.not_statement
-
-    @property
-    def remaining(self) -> int:
-        """Statements of the queue still without a decision."""
-        return self.total - self.decided
-
-
-@dataclass
-class _Step:
-    index: int  # position in the queue
-    previous: Decision | None  # the store's latest decision before this one
-    decision: Decision
 
 
 def _fmt_conf(value: float) -> str:
@@ -150,7 +119,7 @@ class ReviewApp(App[ReviewSummary]):
         self.reviewer = reviewer or default_reviewer()
         self.position = 0
         self.error: SmgovError | None = None
-        self._steps: list[_Step] = []
+        self._steps: list[Step] = []
         self._skipped: set[int] = set()
         self._undone = 0
         self._pending: dict[str, str] = {}  # layer, type, note and idea_with of the statement shown
@@ -182,17 +151,8 @@ class ReviewApp(App[ReviewSummary]):
 
     def summary(self) -> ReviewSummary:
         decided = {step.index for step in self._steps}
-        kinds = [step.decision.decision for step in self._steps]
-        return ReviewSummary(
-            total=len(self.rows),
-            accepted=kinds.count(ACCEPT),
-            corrected=kinds.count(CORRECT),
-            not_statement=kinds.count(NOT_STATEMENT),
-            skipped=len(self._skipped - decided),
-            undone=self._undone,
-            store_path=self.store.path,
-            already_decided=int(self.queue.attrs.get("already_decided", 0)),
-        )
+        return summarize(self._steps, total=len(self.rows), skipped=len(self._skipped - decided), undone=self._undone,
+                         store_path=self.store.path, already_decided=int(self.queue.attrs.get("already_decided", 0)))
 
     def _show(self) -> None:
         self.refresh_bindings()  # statement keys go off once the queue is finished
@@ -303,30 +263,14 @@ class ReviewApp(App[ReviewSummary]):
         self.push_screen(NoteScreen(self._pending["note"]), keep)
 
     def _save(self, verdict: str | None = None) -> None:
-        row = self.rows[self.position]
-        labelled = verdict != NOT_STATEMENT
-        decision = Decision.new(
-            row["text"],
-            self._pending["layer"] if labelled else "",
-            self._pending["type"] if labelled else "",
-            decision=verdict,
-            note=self._pending["note"],
-            idea_with=self._pending["idea_with"] if labelled else "",
-            text_hash=row["text_hash"],
-            lang=row["lang"],
-            reviewer=self.reviewer,
-            model_version=row["model_version"],
-            suggested_layer=row["layer"],
-            suggested_type=row["type"],
-            via="tui",
-        )
+        decision = decision_for(self.rows[self.position], self._pending["layer"], self._pending["type"],
+                                verdict=verdict, note=self._pending["note"], idea_with=self._pending["idea_with"],
+                                reviewer=self.reviewer, via="tui")
         try:
-            previous = self.store.get(decision.text_hash)  # reads only rows appended since the last save
-            self.store.append([decision])
+            self._steps += record(self.store, [(self.position, decision)])  # reads only rows appended since
         except (SmgovError, OSError) as exc:
             self._fail(exc)
             return
-        self._steps.append(_Step(self.position, previous, decision))
         self.position += 1
         self._show()
 
@@ -340,12 +284,8 @@ class ReviewApp(App[ReviewSummary]):
             self.notify("nothing to undo in this session", severity="warning")
             return
         step = self._steps[-1]
-        if step.previous is not None:
-            restore = replace(step.previous, reviewed_at=utc_now())
-        else:
-            restore = step.decision.undecided(reviewer=self.reviewer)
         try:
-            self.store.append([restore])
+            self.store.append([restore_for(step, self.reviewer)])
         except (SmgovError, OSError) as exc:
             self._fail(exc)
             return
