@@ -32,7 +32,10 @@ def test_readme_quotes_the_committed_classification_figures():
 
 
 def test_readme_quotes_the_committed_dedupe_figures():
-    for path in ("dedupe.test.pair_f1", "dedupe.test.ari", "dedupe.threshold", "dedupe.test.pair_precision"):
+    """The duplicate-idea check scores the shipped model on the test split, the same in the quick and the full
+    protocol; the quick section is the one CI reruns, so the README quotes it."""
+    for path in ("quick.dedupe.test.pair_f1", "quick.dedupe.test.ari", "quick.dedupe.threshold",
+                 "quick.dedupe.test.pair_precision", "quick.dedupe.test.pair_recall"):
         assert f"{value(path):.3f}".rstrip("0") in README, path
 
 

@@ -99,7 +99,8 @@ def resolve_sources(data_dir: str | Path | None = None, dev_dir: str | Path | No
         dev = beside if full and (beside / TUNE_FILE).exists() else None
     base_dir, base_config, base_name = None, None, None
     if dev is not None:
-        notes.append(f"duplicate-idea space and thresholds: tuned on {show(dev / TUNE_FILE)}")
+        tuned_on = [show(dev / name) for name in (TUNE_FILE, EXAMPLES_FILE) if (dev / name).is_file()]
+        notes.append(f"duplicate-idea space and thresholds: tuned on {' and '.join(tuned_on)}")
     else:
         base_dir = Path(base_model) if base_model is not None else default_model_dir()
         base_config = _base_config(base_dir)

@@ -217,7 +217,7 @@ def _dedupe_line(dedupe: dict) -> str:
         return "- Duplicate ideas: not tuned"
     weights = ":".join(f"{w:g}" for w in dedupe.get("weights") or [])
     space = f"`{dedupe['embedder']}` ({weights})" if dedupe.get("embedder") else "the classifier's embedder"
-    tuned = f", tuned on {dedupe['tuned_on'].split(' ')[0]}" if dedupe.get("tuned_on") else ""
+    tuned = f", tuned on {dedupe['tuned_on'].split(' (')[0]}" if dedupe.get("tuned_on") else ""
     kept = f"; space and thresholds kept from the model `{dedupe['kept_from']}`" if dedupe.get("kept_from") else ""
     return (f"- Duplicate ideas: idea space on {space} (encoders rebuilt from their names); threshold "
             f"{dedupe.get('threshold')} within a type, {dedupe.get('threshold_no_by', dedupe.get('threshold'))} "
