@@ -17,9 +17,11 @@ MAX_LINES = 400
 
 # module -> internal modules it may import inside a function, and why
 LAZY = {
-    # the CLI imports each command's workflow when the command runs, so `smgov score` starts without
-    # scikit-learn, spaCy or textual
-    "smgov_nlp.cli": "every command",
+    # the CLI's command modules import each command's workflow when the command runs, so `smgov score`
+    # starts without scikit-learn, spaCy or textual
+    "smgov_nlp.cli.coding": "every command",
+    "smgov_nlp.cli.ideas": "every command",
+    "smgov_nlp.cli.review": "every command",
     # a model folder without heads.npz is scored by its pickled scikit-learn classifier
     "smgov_nlp.model.folder": "smgov_nlp.coding.classifier",
 }
