@@ -107,6 +107,31 @@ def load_queue(path: str | Path, data_dir: Path | str | None = None, keep_decide
     return frame
 
 
+def idea_members(queue: pd.DataFrame, queue_path: str | Path | None = None) -> dict[str, str]:
+    """Idea id (case-folded) -> the ``text_hash`` of one of its statements, so a reviewer can move a
+    statement into an idea by typing its id.
+
+    The queue holds only the statements that need review, so ``statements.csv`` beside it (what
+    ``smgov precode`` writes into the same folder) adds the ideas whose statements were all confident.
+    The first statement in file order stands for its idea, as the spreadsheet import does.
+    """
+    members: dict[str, str] = {}
+    statements = Path(queue_path).with_name("statements.csv") if queue_path else None
+    frames = [queue[["idea_id", "text"]]] if "idea_id" in queue.columns else []
+    if statements is not None and statements.is_file():
+        try:
+            table = read_table(statements)
+        except SmgovError:
+            table = pd.DataFrame()
+        if {"idea_id", "text"} <= set(table.columns):
+            frames.insert(0, table[["idea_id", "text"]])
+    for frame in frames:
+        for idea, text in zip(frame["idea_id"].fillna("").astype(str), frame["text"].fillna("").astype(str)):
+            if idea.strip() and text.strip():
+                members.setdefault(idea.strip().casefold(), text_hash(text))
+    return members
+
+
 def _confidence(value: str, column: str, number: int, path: Path) -> float:
     value = value.strip()
     if not value:

@@ -9,7 +9,8 @@ Terminal keys (:class:`ReviewApp`):
   one-head correction is therefore two keys (``3`` then ``a``);
 * ``x`` saves "not a statement" (a heading or an aside: it leaves the ideas, the tables and
   the queue) and moves on;
-* ``n`` opens a note and ``m`` toggles "an idea of its own"; both are saved with the decision;
+* ``n`` opens a note, ``m`` toggles "an idea of its own" and ``i`` moves the statement into
+  another idea (type its id, e.g. ``I003``); all three are saved with the decision;
 * space skips (nothing is written), ``u`` undoes the last decision of this session
   (it goes back to that statement and appends its previous state to the store),
   ``q`` quits.
@@ -35,11 +36,11 @@ from smgov_nlp.errors import SmgovError
 from smgov_nlp.labels import LAYER_KEYS, LAYER_TITLES, TYPE_KEYS, TYPE_TITLES, TYPES
 from smgov_nlp.review.actions import ReviewSummary, Step, decision_for, record, restore_for, summarize
 from smgov_nlp.review.decision import NOT_STATEMENT, OWN_IDEA, default_reviewer
-from smgov_nlp.review.queue import PROVENANCE, load_queue, nearest_examples
+from smgov_nlp.review.queue import PROVENANCE, idea_members, load_queue, nearest_examples
 from smgov_nlp.review.store import DecisionStore
 
 _KEY_OF_TYPE = {type_: key for key, type_ in TYPE_KEYS.items()}
-_STATEMENT_ACTIONS = {"set_layer", "set_type", "accept", "not_statement", "note", "own_idea", "skip"}
+_STATEMENT_ACTIONS = {"set_layer", "set_type", "accept", "not_statement", "note", "own_idea", "join_idea", "skip"}
 
 
 def _fmt_conf(value: float) -> str:
@@ -56,23 +57,24 @@ def _type_name(type_: str) -> str:
 
 HELP_KEYS = (
     "a save shown & next · 1-6 layer · r/b/s type (both set → saved & next) · x not a statement · "
-    "n note · m own idea · space skip · u undo · q quit"
+    "n note · m own idea · i join an idea · space skip · u undo · q quit"
 )
 HELP_LEGEND = "  ".join(f"{key} {LAYER_TITLES[layer].split('. ', 1)[1]}" for key, layer in LAYER_KEYS.items())
 
 
 class NoteScreen(ModalScreen[str | None]):
-    """One line of text for the note: Enter keeps it, Escape leaves the note as it was."""
+    """One line of text (the note, or the id of an idea to join): Enter keeps it, Escape leaves it as it was."""
 
     CSS = "NoteScreen { align: center middle; } #note { width: 80%; border: round $accent; }"
     BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
 
-    def __init__(self, note: str):
+    def __init__(self, note: str, placeholder: str = "a note for this statement (Enter saves, Escape cancels)"):
         super().__init__()
         self.note = note
+        self.placeholder = placeholder
 
     def compose(self) -> ComposeResult:
-        yield Input(self.note, placeholder="a note for this statement (Enter saves, Escape cancels)", id="note")
+        yield Input(self.note, placeholder=self.placeholder, id="note")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.dismiss(event.value.strip())
@@ -106,13 +108,16 @@ class ReviewApp(App[ReviewSummary]):
         Binding("x", "not_statement", "Not a statement"),
         Binding("n", "note", "Note"),
         Binding("m", "own_idea", "Own idea"),
+        Binding("i", "join_idea", "Join idea"),
         Binding("space", "skip", "Skip"),
         Binding("u", "undo", "Undo"),
         Binding("q", "quit_review", "Quit"),
     ]
 
-    def __init__(self, queue: pd.DataFrame, store: DecisionStore, reviewer: str | None = None):
+    def __init__(self, queue: pd.DataFrame, store: DecisionStore, reviewer: str | None = None,
+                 ideas: dict[str, str] | None = None):
         super().__init__()
+        self.ideas = ideas if ideas is not None else idea_members(queue)  # idea id -> a member's text_hash
         self.queue = queue.reset_index(drop=True)
         self.rows: list[dict] = self.queue.to_dict("records")
         self.store = store
@@ -170,7 +175,7 @@ class ReviewApp(App[ReviewSummary]):
             for name in ("suggestion", "choice", "examples"):
                 self.query_one(f"#{name}", Static).update("")
             return
-        self._pending = {"layer": row["layer"], "type": row["type"], "note": "", "idea_with": ""}
+        self._pending = {"layer": row["layer"], "type": row["type"], "note": "", "idea_with": "", "idea": ""}
         self._touched = set()
         self.query_one("#text", Static).update(Content(row["text"]))
         meta = [f"lang {row['lang'] or 'und'}"]
@@ -211,8 +216,10 @@ class ReviewApp(App[ReviewSummary]):
             mark = "changed" if value != row[head] else ("set" if head in self._touched else "suggested")
             style = "bold underline" if mark == "changed" else ("bold" if mark == "set" else "")
             parts += [f"\n  {head:<5}  ", (name(value), style), f"  [{mark}]"]
-        if self._pending["idea_with"]:
+        if self._pending["idea_with"] == OWN_IDEA:
             parts += ["\n  idea   ", ("an idea of its own", "bold"), "  [m to undo]"]
+        elif self._pending["idea_with"]:
+            parts += ["\n  idea   ", (f"joins idea {self._pending['idea']}", "bold"), "  [i, then Enter on an empty line, to undo]"]
         if self._pending["note"]:
             parts += ["\n  note   ", self._pending["note"]]
         self.query_one("#choice", Static).update(Content.assemble(*parts))
@@ -249,8 +256,27 @@ class ReviewApp(App[ReviewSummary]):
         self._save(NOT_STATEMENT)
 
     def action_own_idea(self) -> None:
-        self._pending["idea_with"] = "" if self._pending["idea_with"] else OWN_IDEA
+        self._pending["idea_with"] = "" if self._pending["idea_with"] == OWN_IDEA else OWN_IDEA
         self._show_choice()
+
+    def action_join_idea(self) -> None:
+        position = self.position
+
+        def keep(typed: str | None) -> None:
+            if typed is None or position != self.position:
+                return
+            row = self.rows[position]
+            target = self.ideas.get(typed.casefold(), "")
+            if typed and (not target or target == row["text_hash"]):
+                known = "it is this statement's own idea" if typed.casefold() == str(row.get("idea_id", "")).casefold() \
+                    else "no statement of the queue or of statements.csv beside it has that idea id"
+                self.notify(f"cannot join idea {typed!r}: {known}", severity="warning")
+                return
+            self._pending["idea_with"], self._pending["idea"] = (target, typed) if typed else ("", "")
+            self._show_choice()
+
+        self.push_screen(NoteScreen(self._pending["idea"], "id of the idea this statement belongs to, e.g. I003 "
+                                                          "(Enter keeps, empty clears, Escape cancels)"), keep)
 
     def action_note(self) -> None:
         position = self.position
@@ -330,7 +356,7 @@ def run_review(
             "no terminal to review in (stdin or stdout is not a TTY)",
             "run smgov review in a terminal, or use --export review.xlsx to review in a spreadsheet",
         )
-    app = ReviewApp(queue, store, reviewer)
+    app = ReviewApp(queue, store, reviewer, ideas=idea_members(queue, queue_path))
     app.run()
     if app.error is not None:
         raise app.error

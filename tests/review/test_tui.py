@@ -158,6 +158,43 @@ def test_not_a_statement_note_and_own_idea_keys(queue_csv, data_dir):
     assert list(load_queue(queue_csv, data_dir)["text"]) == [S6, S1]  # not a statement leaves the queue
 
 
+def test_join_key_moves_a_statement_into_an_idea_named_by_its_id(queue_csv, data_dir):
+    """``i`` + an idea id links the statement to a member of that idea; the id may come from statements.csv
+    beside the queue (an idea whose statements were all confident is not in the queue). Unknown ids warn."""
+    import pandas as pd
+
+    confident = "Una idea segura que no está en la cola"
+    queue = pd.read_csv(queue_csv).assign(idea_id=lambda f: [f"I{i:03d}" for i in range(1, len(f) + 1)])
+    queue.to_csv(queue_csv, index=False)
+    pd.DataFrame({"idea_id": ["I900", *queue["idea_id"]], "text": [confident, *queue["text"]]}).to_csv(
+        queue_csv.with_name("statements.csv"), index=False)
+    store = DecisionStore(data_dir)
+    loaded = load_queue(queue_csv, data_dir)
+    from smgov_nlp.review.queue import idea_members
+
+    ideas = idea_members(loaded, queue_csv)
+    assert ideas["i900"] == text_hash(confident)
+    app = ReviewApp(loaded, store, reviewer="ana", ideas=ideas)
+    first, second = loaded["text"][0], loaded["text"][1]
+    join_second = loaded["idea_id"][1]
+
+    async def session():
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause()
+            await pilot.press("i", *"nope", "enter")  # an unknown id: nothing pending, a warning
+            await pilot.pause()
+            assert "joins idea" not in texts(app, "choice")
+            await pilot.press("i", *join_second.lower(), "enter")
+            await pilot.pause()
+            assert f"joins idea {join_second.lower()}" in texts(app, "choice")
+            await pilot.press("a")
+            await pilot.press("i", *"I900", "enter", "a", "q")  # into an idea that only statements.csv knows
+
+    asyncio.run(session())
+    links = store.idea_links()
+    assert links == {text_hash(first): text_hash(second), text_hash(second): text_hash(confident)}
+
+
 def test_each_decision_is_appended_in_place(queue_csv, data_dir):
     store = DecisionStore(data_dir)
     store.append([Decision.new("Una decisión anterior", "technology", "risk", reviewer="otro")])

@@ -103,6 +103,25 @@ def test_another_host_name_is_refused_without_a_token(client):
     assert client.get("/api/state", headers={"host": "localhost:8765"}).status_code == 200
 
 
+
+def test_join_an_idea_by_its_id_links_to_one_of_its_statements(queue_csv, data_dir):
+    """The page gets idea id -> a member's text_hash (statements.csv beside the queue included); a decision
+    may link to a member of another idea, never to an unknown statement or to itself."""
+    queue = pd.read_csv(queue_csv).assign(idea_id=lambda f: [f"I{i:03d}" for i in range(1, len(f) + 1)])
+    queue.to_csv(queue_csv, index=False)
+    pd.DataFrame({"idea_id": ["I900"], "text": ["Solo en statements.csv"]}).to_csv(
+        queue_csv.with_name("statements.csv"), index=False)
+    review = load_review(queue_csv, data_dir)
+    with client_for(review) as client:
+        ideas = client.get("/api/state").json()["ideas"]
+        assert ideas["i900"] == text_hash("Solo en statements.csv") and len(ideas) >= 5
+        s2 = text_hash(S2)
+        body = {"text_hash": s2, "layer": "technology", "type": "risk"}
+        assert post(client, review, "/api/decide", {**body, "idea_with": s2}).status_code == 400  # itself
+        assert post(client, review, "/api/decide", {**body, "idea_with": "f" * 64}).status_code == 400  # unknown
+        assert post(client, review, "/api/decide", {**body, "idea_with": ideas["i900"]}).status_code == 200
+    assert DecisionStore(data_dir).idea_links() == {s2: text_hash("Solo en statements.csv")}
+
 # --- changes: POST, JSON and the session token only --------------------------------------------
 
 

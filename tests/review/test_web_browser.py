@@ -110,6 +110,28 @@ def test_keys_write_at_once_undo_and_reload_resume(browser, queue_csv, data_dir)
         assert len(rows(data_dir)) == 3
 
 
+def test_join_an_idea_with_the_i_key(browser, queue_csv, data_dir):
+    """``i``, an idea id and Enter move the statement into that idea; an unknown id changes nothing."""
+    queue = pd.read_csv(queue_csv).assign(idea_id=lambda f: [f"I{i:03d}" for i in range(1, len(f) + 1)])
+    queue.to_csv(queue_csv, index=False)
+    target = queue.loc[queue["text"] == S1, "idea_id"].item()
+    with serving(queue_csv, data_dir, reviewer="ana") as server:
+        open_page(browser, server.url)
+        wait_shown(browser, S2)
+        press(browser, "i", "I999", Keys.ENTER)  # unknown: a warning, nothing pending
+        WebDriverWait(browser, WAIT).until(lambda d: "cannot join idea I999" in d.find_element(By.ID, "message").text)
+        assert "joins idea" not in text_of(browser, "choice")
+        field = browser.find_element(By.ID, "idea")
+        field.clear()
+        field.send_keys(target.lower(), Keys.ENTER)
+        WebDriverWait(browser, WAIT).until(lambda d: "joins idea" in text_of(d, "choice"))
+        press(browser, "a")
+        saved = wait_rows(data_dir, 1)
+    from smgov_nlp.text import text_hash
+
+    assert (saved[0]["text"], saved[0]["idea_with"]) == (S2, text_hash(S1))
+
+
 def test_bulk_accept_three_in_the_list_view_and_jump(browser, queue_csv, data_dir):
     with serving(queue_csv, data_dir, reviewer="ana") as server:
         open_page(browser, server.url)

@@ -31,7 +31,7 @@ from smgov_nlp.labels import LAYERS
 from smgov_nlp.model.corpus import packaged_corpus_dir
 from smgov_nlp.review.actions import ReviewSummary
 from smgov_nlp.review.context import transcript_context
-from smgov_nlp.review.queue import load_queue
+from smgov_nlp.review.queue import idea_members, load_queue
 from smgov_nlp.review.store import DecisionStore
 from smgov_nlp.review.web.app import create_app
 from smgov_nlp.review.web.session import WebReview
@@ -93,7 +93,8 @@ def load_review(queue_path: str | Path, data_dir: Path | str | None = None, revi
     store = DecisionStore(data_dir)
     queue = load_queue(queue_path, store.data_dir, keep_decided=True)
     return WebReview(queue, store, reviewer, context=transcript_context(queue_path, queue["statement_id"]),
-                     definitions=layer_definitions(), queue_name=Path(queue_path).name)
+                     definitions=layer_definitions(), queue_name=Path(queue_path).name,
+                     ideas=idea_members(queue, queue_path))
 
 
 class ReviewServer:

@@ -59,7 +59,7 @@ class WebReview:
 
     def __init__(self, queue: pd.DataFrame, store: DecisionStore, reviewer: str | None = None,
                  context: dict[str, list[dict]] | None = None, definitions: dict[str, str] | None = None,
-                 queue_name: str = "", clock: Callable[[], float] = time.monotonic):
+                 queue_name: str = "", clock: Callable[[], float] = time.monotonic, ideas: dict[str, str] | None = None):
         self.rows: list[dict] = queue.reset_index(drop=True).to_dict("records")
         self.store = store
         self.reviewer = reviewer.strip() if reviewer and reviewer.strip() else None
@@ -67,6 +67,7 @@ class WebReview:
         self.queue_name = queue_name
         self._definitions = definitions or {}
         self._context = context or {}
+        self._ideas = ideas or {}  # idea id (case-folded) -> a member's text_hash: what "join an idea" links to
         self._index = {row["text_hash"]: i for i, row in enumerate(self.rows)}
         self._lock = threading.Lock()
         self._tabs: OrderedDict[str, list[list[Step]]] = OrderedDict()
@@ -89,6 +90,7 @@ class WebReview:
         types = [{"key": key, "id": type_, "title": TYPE_TITLES[type_]} for key, type_ in TYPE_KEYS.items()]
         return {"session": self.session_token, "reviewer": self.reviewer, "suggested_reviewer": default_reviewer(),
                 "queue": self.queue_name, "store": str(self.store.path), "layers": layers, "types": types,
+                "ideas": self._ideas,
                 "items": [self._item(row) for row in self.rows], **self.status()}
 
     def status(self) -> dict:
@@ -119,7 +121,8 @@ class WebReview:
 
     def decide(self, body: dict) -> dict:
         """Record one decision: ``text_hash``, ``layer`` and ``type`` (or ``verdict`` ``not_statement``),
-        optional ``note`` and ``idea_with`` (``own``). Returns the new :meth:`status` and the item's index."""
+        optional ``note`` and ``idea_with`` (``own``, or the ``text_hash`` that :meth:`state`'s ``ideas`` gives
+        for the idea to join). Returns the new :meth:`status` and the item's index."""
         tab, reviewer = self._tab(body), self._reviewer(body)
         index = self._row_index(body.get("text_hash"))
         row = self.rows[index]
@@ -132,8 +135,8 @@ class WebReview:
                                f"got {layer!r} and {type_!r}")
         note = _text(body.get("note", ""), "note", MAX_NOTE)
         idea_with = body.get("idea_with") or ""
-        if idea_with not in ("", OWN_IDEA):
-            raise RequestError(f"idea_with {idea_with!r} is not {OWN_IDEA!r} or empty")
+        if idea_with not in ("", OWN_IDEA) and (idea_with not in self._ideas.values() or idea_with == row["text_hash"]):
+            raise RequestError(f"idea_with {idea_with!r} is not {OWN_IDEA!r}, empty or a member of another idea")
         decision = decision_for(row, layer, type_, verdict=verdict, note=note, idea_with=idea_with,
                                 reviewer=reviewer, via=VIA)
         with self._lock:

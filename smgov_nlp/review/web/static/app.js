@@ -1,7 +1,7 @@
 // smgov review in the browser: the same keys as the terminal review (? lists them), a list view for bulk
 // accepts, every decision sent to the server at once. Native ES modules: no build step.
 import {$, NAME_KEY, app, api, el, nextUndecided, say, setView, takeStatus} from "./state.js";
-import {accept, move, notStatement, ownIdea, renderCurrent, setHead, show, skip} from "./focus.js";
+import {accept, joinIdea, move, notStatement, ownIdea, renderCurrent, setHead, show, skip} from "./focus.js";
 import {bulkAccept, leaveList, listKey, renderList, setupFilters} from "./list.js";
 
 async function undo() {
@@ -27,7 +27,7 @@ const FOCUS_KEYS = {
   ArrowRight: () => move(1), ArrowLeft: () => move(-1),
 };
 
-const HANDLED = new Set(["a", "x", "m", " ", "u", "n", "l", "r", "b", "s", "1", "2", "3", "4", "5", "6", "j", "k",
+const HANDLED = new Set(["a", "x", "m", " ", "u", "n", "i", "l", "r", "b", "s", "1", "2", "3", "4", "5", "6", "j", "k",
   "Enter", "Escape", "ArrowUp", "ArrowDown", "ArrowLeft", "ArrowRight"]);
 
 function focusKey(key) {
@@ -39,8 +39,8 @@ function focusKey(key) {
   if (layer) return setHead("layer", layer.id);
   const type = app.state.types.find((t) => t.key === key);
   if (type) return setHead("type", type.id);
-  if (key === "n") {
-    $("note").focus();
+  if (key === "n" || key === "i") {
+    $(key === "n" ? "note" : "idea").focus();
     return;
   }
   if (FOCUS_KEYS[key]) return FOCUS_KEYS[key]();
@@ -86,6 +86,17 @@ function onNoteKey(event) {
   }
 }
 
+function onIdeaKey(event) {
+  if (event.key === "Enter") {
+    if (joinIdea($("idea").value)) $("idea").blur();
+    event.preventDefault();
+  } else if (event.key === "Escape") {
+    $("idea").value = app.pending.idea;
+    $("idea").blur();
+    event.preventDefault();
+  }
+}
+
 // ------------------------------------------------------------------ start
 
 function button(text, onClick, value) {
@@ -120,6 +131,7 @@ function setupButtons() {
   });
   $("select-none").addEventListener("click", () => { app.selected.clear(); renderList(); });
   $("note").addEventListener("keydown", onNoteKey);
+  $("idea").addEventListener("keydown", onIdeaKey);
   $("note").addEventListener("change", () => { app.pending.note = $("note").value.trim(); });
   $("reviewer-change").addEventListener("click", () => askName());
   document.addEventListener("keydown", onKey);
@@ -130,7 +142,7 @@ function setupHelp() {
   const keys = [["a", "save what is shown (the suggestion, or your changes) and go to the next"],
     ["1-6", "set the layer"], ["r / b / s", "set the type (risk, benefit, strategy); once both are set by key the decision is saved"],
     ["x", "not a statement (a heading or an aside)"], ["n", "write a note (Enter keeps it)"],
-    ["m", "an idea of its own"], ["space", "skip (nothing is saved)"], ["u", "undo your last decision in this tab"],
+    ["m", "an idea of its own"], ["i", "join another idea: type its id (Enter keeps it)"], ["space", "skip (nothing is saved)"], ["u", "undo your last decision in this tab"],
     ["← / →", "previous / next statement"], ["l", "list view: filter, select, accept many, jump"], ["?", "this help"]];
   for (const [key, what] of keys) {
     const tr = el("tr");

@@ -12,6 +12,7 @@ export function show(index) {
   const base = decided && decided.decision !== "not_statement" ? decided : item;
   app.pending = {layer: base.layer, type: base.type, note: decided ? decided.note : "",
                  idea_with: decided ? decided.idea_with : "", touched: new Set()};
+  app.pending.idea = ideaOf(app.pending.idea_with);
   setView("focus");
   document.body.dataset.index = String(index);
   document.body.dataset.hash = item.text_hash;
@@ -24,6 +25,29 @@ export function show(index) {
   renderChoice();
   renderExamples(item);
   $("note").value = app.pending.note;
+  $("idea").value = app.pending.idea;
+}
+
+// the id of the idea a linked statement stands for ("" for none or an idea of its own)
+function ideaOf(hash) {
+  if (!hash || hash === "own") return "";
+  const found = Object.entries(app.state.ideas || {}).find(([, member]) => member === hash);
+  return found ? found[0].toUpperCase() : "";
+}
+
+// "join an idea": the typed id becomes a link to one of that idea's statements; an unknown id changes nothing
+export function joinIdea(typed) {
+  const id = typed.trim();
+  const item = app.state.items[app.index];
+  const member = (app.state.ideas || {})[id.toLowerCase()];
+  if (id && (!member || member === item.text_hash)) {
+    say(`cannot join idea ${id}: no other statement of this queue or its statements.csv has that idea id`, "warn");
+    return false;
+  }
+  app.pending.idea_with = id ? member : "";
+  app.pending.idea = id;
+  renderChoice();
+  return true;
 }
 
 export function renderCurrent() {
@@ -104,8 +128,9 @@ function renderChoice() {
     line.appendChild(el("span", ` [${mark}]`, "muted"));
     box.appendChild(line);
   }
-  if (p.idea_with) box.appendChild(el("div", "an idea of its own (m to undo)", "idea"));
-  $("do-own-idea").classList.toggle("chosen", Boolean(p.idea_with));
+  if (p.idea_with === "own") box.appendChild(el("div", "an idea of its own (m to undo)", "idea"));
+  else if (p.idea_with) box.appendChild(el("div", `joins idea ${p.idea || "(another idea)"} (i, then an empty line, to undo)`, "idea"));
+  $("do-own-idea").classList.toggle("chosen", p.idea_with === "own");
 }
 
 function renderExamples(item) {
@@ -169,7 +194,9 @@ export function notStatement() {
 
 export function ownIdea() {
   if (app.view !== "focus") return;
-  app.pending.idea_with = app.pending.idea_with ? "" : "own";
+  app.pending.idea_with = app.pending.idea_with === "own" ? "" : "own";
+  app.pending.idea = "";
+  $("idea").value = "";
   renderChoice();
 }
 
