@@ -92,8 +92,8 @@ def krippendorff_alpha(by_coder: dict[str, dict[str, str]]) -> tuple[float, int]
     """Nominal Krippendorff's α over all coders, and the number of units at least two coders coded."""
     units = sorted({u for labels in by_coder.values() for u in labels})
     paired = [u for u in units if sum(u in labels for labels in by_coder.values()) >= 2]
-    values = sorted({label for labels in by_coder.values() for label in labels.values()})
-    if len(by_coder) < 2 or not paired or len(values) < 2:
+    values = sorted({labels[u] for labels in by_coder.values() for u in paired if u in labels})
+    if len(by_coder) < 2 or not paired or len(values) < 2:  # alpha is undefined with a single value
         return math.nan, len(paired)
     index = {label: float(i) for i, label in enumerate(values)}
     data = np.array([[index[labels[u]] if u in labels else np.nan for u in paired] for labels in by_coder.values()])
