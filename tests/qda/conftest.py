@@ -150,7 +150,7 @@ def recode(qdpx: Path, out: Path, person: str, changes: Iterable[tuple[str, str 
     root = project_root(qdpx)
     q = f"{{{PROJECT_NS}}}"
     user = guid("test-user", person)
-    if root.find("q:Users/q:User[@name='%s']" % person, NS) is None:
+    if not any(u.get("name") == person for u in root.iter(f"{q}User")):
         ET.SubElement(root.find("q:Users", NS), f"{q}User", {"guid": user, "name": person})
     codes = root.find("q:CodeBook/q:Codes", NS)
     for code_guid, name in (extra_codes or {}).items():

@@ -8,12 +8,11 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from qda.conftest import layer_guid, recode, type_guid
 from smgov_nlp.cli import app
 from smgov_nlp.qda.agreement import agreement_table, krippendorff_alpha, read_ratings
 from smgov_nlp.qda.importing import import_qdpx
 from smgov_nlp.text import text_hash
-
-from .conftest import layer_guid, recode, type_guid
 
 # two coders, ten units: 8 of 10 agree; each uses a and b five times, so chance agreement is 0.5 and
 # kappa = (0.8 - 0.5) / (1 - 0.5) = 0.6; alpha = 1 - (n - 1) * disagreeing pairs / (2 * n_a * n_b)

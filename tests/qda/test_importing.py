@@ -8,12 +8,11 @@ import zipfile
 import pytest
 from typer.testing import CliRunner
 
+from qda.conftest import layer_guid, recode, type_guid
 from smgov_nlp.cli import app, main
 from smgov_nlp.qda.codebook import guid
 from smgov_nlp.qda.importing import import_qdpx
 from smgov_nlp.review.store import DecisionStore
-
-from .conftest import layer_guid, recode, type_guid
 
 PERFILES = "Los perfiles falsos se hacen pasar por la dependencia y engañan a la ciudadanía."
 AVISOS = "La ciudadanía recibe avisos rápidos"

@@ -9,11 +9,21 @@ import zipfile
 
 import pytest
 
+from qda.conftest import (
+    NOTES,
+    NS,
+    QC,
+    Written,
+    coded_frame,
+    layer_guid,
+    project_root,
+    source_texts,
+    type_guid,
+    write_small,
+)
 from smgov_nlp.labels import LAYERS, TYPES
 from smgov_nlp.qda.codebook import PROJECT_NS, label_of_code, layer_name
 from smgov_nlp.qda.spans import same_text
-
-from .conftest import NOTES, NS, QC, Written, coded_frame, layer_guid, project_root, source_texts, type_guid, write_small
 
 Q = f"{{{PROJECT_NS}}}"
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from qda.conftest import EXAMPLES, REPO
 from smgov_nlp.qda.spans import SourceText, locate, same_text, source_text
 from smgov_nlp.transcripts.segment import segment_notes
-
-from .conftest import EXAMPLES, REPO
 
 
 def spans_of(path, statements=None):
