@@ -72,8 +72,7 @@ def import_qdpx(path: str | Path, data_dir: Path | str | None = None, reviewer: 
             if decision is None:
                 continue
             old = previous.get((decision.text_hash, name))
-            if old is not None and (old.layer, old.type, old.decision) == (decision.layer, decision.type,
-                                                                          decision.decision):
+            if old is not None and (old.layer, old.type) == (decision.layer, decision.type):  # e.g. exported from it
                 counts["already"] += 1
                 continue
             decisions.append(decision)

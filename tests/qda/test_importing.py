@@ -8,10 +8,11 @@ import zipfile
 import pytest
 from typer.testing import CliRunner
 
-from qda.conftest import layer_guid, recode, type_guid
+from qda.conftest import NOTES, coded_frame, layer_guid, recode, type_guid, write_small
 from smgov_nlp.cli import app, main
 from smgov_nlp.qda.codebook import guid
 from smgov_nlp.qda.importing import import_qdpx
+from smgov_nlp.review.decision import Decision
 from smgov_nlp.review.store import DecisionStore
 
 PERFILES = "Los perfiles falsos se hacen pasar por la dependencia y engañan a la ciudadanía."
@@ -196,3 +197,20 @@ def run_main(args, monkeypatch, capsys) -> tuple[int, str]:
     with pytest.raises(SystemExit) as exit_:
         main()
     return exit_.value.code, capsys.readouterr().err
+
+
+def test_decisions_exported_from_reviewed_csv_are_not_recorded_again(tmp_path):
+    """A decision exported as the reviewer's coding comes back as the same decision: nothing new is recorded."""
+
+    data = tmp_path / "data"
+    DecisionStore(data).append([Decision.new(AVISOS, "technology", "benefit", reviewer="Ana",
+                                             suggested_layer="general_context", suggested_type="benefit")])
+    notes = tmp_path / "src" / "taller.md"
+    notes.parent.mkdir()
+    notes.write_text(NOTES, encoding="utf-8")
+    coded = coded_frame([notes])
+    decided = coded["text"] == AVISOS
+    coded.loc[decided, ["layer_source", "type_source"]] = ["human", "human"]
+    written = write_small(tmp_path / "out", coded=coded, reviewers={d: "Ana" for d in coded.loc[decided, "text_hash"]})
+    result = import_qdpx(written.project, data_dir=data)
+    assert (result.imported, result.already_recorded) == (0, 1)
