@@ -201,7 +201,6 @@ def run_main(args, monkeypatch, capsys) -> tuple[int, str]:
 
 def test_decisions_exported_from_reviewed_csv_are_not_recorded_again(tmp_path):
     """A decision exported as the reviewer's coding comes back as the same decision: nothing new is recorded."""
-
     data = tmp_path / "data"
     DecisionStore(data).append([Decision.new(AVISOS, "technology", "benefit", reviewer="Ana",
                                              suggested_layer="general_context", suggested_type="benefit")])

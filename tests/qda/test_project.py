@@ -186,3 +186,13 @@ def test_qc_imports_the_examples_project_with_its_codings(example, tmp_path):
                 expected.add((document, line, names[c.find("q:CodeRef", NS).get("targetGUID")]))
     assert set(coded) == expected  # every coding, on its statement's line
     assert {name for _, _, name in coded} >= {layer_name(layer) for layer in ("institutional_framework",)} | {"Risk"}
+
+
+@pytest.mark.slow
+def test_precoding_the_examples_again_gives_a_byte_identical_project(example, tmp_path, monkeypatch):
+    from smgov_nlp.workflows.precode import run_precode
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")  # as the example fixture
+    run_precode(example.notes, tmp_path / "again", data_dir=tmp_path / "data")
+    assert (tmp_path / "again" / "project.qdpx").read_bytes() == example.project.read_bytes()
+    assert (tmp_path / "again" / "codebook.qdc").read_bytes() == example.codebook.read_bytes()
