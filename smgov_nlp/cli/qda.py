@@ -40,6 +40,9 @@ def report_qdpx_import(result) -> None:
     if result.unmatched:
         warn(f"{result.unmatched} coded selections match no statement (by text_hash or by text), not imported: "
              + "; ".join(result.unmatched_examples))
+    if result.idea_codings:
+        warn(f"{result.idea_codings} codings with idea codes are not imported: fix an idea with smgov review "
+             "(the idea column of --export x.xlsx)")
     who = ", ".join(result.people) or "nobody"
     kinds = f"{result.imported} decisions by {who} ({result.accepted} accepted, {result.corrected} corrected; " \
             f"{result.kept} recoded one head and kept the model's other)"

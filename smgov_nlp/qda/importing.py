@@ -36,6 +36,7 @@ class QdpxImportResult:
     unknown_codes: dict[str, int] = field(default_factory=dict)  # code name -> codings by people
     unmatched: int = 0  # people's selections that match no statement
     unmatched_examples: list[str] = field(default_factory=list)
+    idea_codings: int = 0  # people's codings with idea codes: not imported
     already_recorded: int = 0
     batch: str = ""
     dry_run: bool = False
@@ -83,7 +84,8 @@ def import_qdpx(path: str | Path, data_dir: Path | str | None = None, reviewer: 
     return QdpxImportResult(
         accepted=counts[ACCEPT], corrected=counts[CORRECT], kept=counts["kept"],
         people=tuple(sorted({d.reviewer for d in decisions})), invalid=invalid, unknown_codes=units.unknown_codes,
-        unmatched=units.unmatched, unmatched_examples=units.unmatched_examples, already_recorded=counts["already"],
+        unmatched=units.unmatched, unmatched_examples=units.unmatched_examples, idea_codings=units.idea_codings,
+        already_recorded=counts["already"],
         batch=batch if decisions else "", dry_run=dry_run, store_path=store.path,
     )
 

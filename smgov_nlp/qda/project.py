@@ -73,7 +73,8 @@ def write_qda(coded: pd.DataFrame, ideas: pd.DataFrame | None, paths: Sequence[s
     when = source_datetime().strftime("%Y-%m-%dT%H:%M:%SZ")
     reviewers = dict(reviewers or {})
     model = model_user(model_version)
-    people = sorted({reviewers[h] for h in coded["text_hash"] if h in reviewers and _human(coded, h)})
+    human = (coded["layer_source"] == "human") | (coded["type_source"] == "human")
+    people = sorted({reviewers[h] for h in coded.loc[human, "text_hash"] if h in reviewers})
     users = {name: guid("user", name) for name in [model, *people]}
     idea_texts = {} if ideas is None else dict(zip(ideas["idea_id"].astype(str), ideas["idea_text"].astype(str)))
     root = ET.Element(f"{_NS}Project", {"name": "smgov-nlp pre-coding", "origin": ORIGIN,
@@ -113,11 +114,6 @@ def write_qda(coded: pd.DataFrame, ideas: pd.DataFrame | None, paths: Sequence[s
     with atomic_path(codebook) as tmp:
         tmp.write_bytes(codebook_xml(codes))
     return QdaSummary(project, codebook, selections, unplaced)
-
-
-def _human(coded: pd.DataFrame, key: str) -> bool:
-    rows = coded[coded["text_hash"] == key]
-    return bool(((rows["layer_source"] == "human") | (rows["type_source"] == "human")).any())
 
 
 def _rows_by_source(coded: pd.DataFrame, paths: Sequence[str | Path]) -> list[tuple[str | Path, pd.DataFrame]]:

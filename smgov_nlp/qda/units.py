@@ -44,6 +44,7 @@ class Units:
     unmatched: int = 0  # selections with a person's codings that match no statement
     unmatched_examples: list[str] = field(default_factory=list)
     unknown_codes: dict[str, int] = field(default_factory=dict)  # code name -> codings by people
+    idea_codings: int = 0  # codings by people with an idea code (ideas are regrouped through smgov review)
     model_users: list[str] = field(default_factory=list)
 
     def model_label(self, unit: Unit, head: str) -> str:
@@ -110,6 +111,9 @@ def coded_units(project: QdaProject) -> Units:
                 if not is_model(coding.user):
                     name = project.codes[coding.code].name if coding.code in project.codes else coding.code
                     result.unknown_codes[name] = result.unknown_codes.get(name, 0) + 1
+                continue
+            if kind[0] == "idea" and not is_model(coding.user):
+                result.idea_codings += 1
                 continue
             unit.add(coding.user, *kind)
     result.units = list(units.values())

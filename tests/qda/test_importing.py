@@ -213,3 +213,15 @@ def test_decisions_exported_from_reviewed_csv_are_not_recorded_again(tmp_path):
     written = write_small(tmp_path / "out", coded=coded, reviewers={d: "Ana" for d in coded.loc[decided, "text_hash"]})
     result = import_qdpx(written.project, data_dir=data)
     assert (result.imported, result.already_recorded) == (0, 1)
+
+
+def test_idea_codings_by_people_are_counted_not_imported(small, tmp_path, runner):
+    from smgov_nlp.qda.codebook import idea_code_guid
+
+    ideas = small.coded.drop_duplicates("idea_id")
+    idea = idea_code_guid(ideas["idea_id"].iloc[1], ideas["text"].iloc[1])
+    coded = recode(small.project, tmp_path / "coded.qdpx", "Ana", [(AVISOS, idea)])
+    result = run_import(runner, coded, tmp_path / "data")
+    assert result.exit_code == 0
+    assert "1 codings with idea codes are not imported" in result.output
+    assert "imported 0 decisions" in result.output and "neither a layer" not in result.output
