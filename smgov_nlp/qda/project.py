@@ -88,7 +88,8 @@ def write_qda(coded: pd.DataFrame, ideas: pd.DataFrame | None, paths: Sequence[s
     selections = unplaced = 0
     for index, (path, rows) in enumerate(_rows_by_source(coded, paths)):
         source = _source(path, rows)
-        source_guid = guid("source", Path(path).name, str(index))
+        same_name = sum(Path(p).name == Path(path).name for p in paths[:index])  # keyed by name, not position
+        source_guid = guid("source", Path(path).name, str(same_name))
         texts[source_guid] = source.text
         element = ET.SubElement(sources_element, f"{_NS}TextSource", {
             "guid": source_guid, "name": xml_text(Path(path).name), "plainTextPath": f"internal://{source_guid}.txt",

@@ -23,6 +23,7 @@ from qda.conftest import (
 )
 from smgov_nlp.labels import LAYERS, TYPES
 from smgov_nlp.qda.codebook import PROJECT_NS, label_of_code, layer_name
+from smgov_nlp.qda.project import write_qda
 from smgov_nlp.qda.spans import same_text
 
 Q = f"{{{PROJECT_NS}}}"
@@ -196,3 +197,17 @@ def test_precoding_the_examples_again_gives_a_byte_identical_project(example, tm
     run_precode(example.notes, tmp_path / "again", data_dir=tmp_path / "data")
     assert (tmp_path / "again" / "project.qdpx").read_bytes() == example.project.read_bytes()
     assert (tmp_path / "again" / "codebook.qdc").read_bytes() == example.codebook.read_bytes()
+
+
+def test_identities_do_not_depend_on_the_order_of_the_files(tmp_path):
+    first, second = tmp_path / "a.md", tmp_path / "b.md"
+    first.write_text(NOTES, encoding="utf-8")
+    second.write_text("## Benefits\n\n- Citizens get faster answers\n", encoding="utf-8")
+
+    def guids(paths, out):
+        written = write_qda(coded_frame(paths), None, paths, out, "stub@0")
+        root = project_root(written.project)
+        return {s.get("name"): (s.get("guid"), sorted(x.get("guid") for x in s.iter(f"{Q}PlainTextSelection")))
+                for s in root.iter(f"{Q}TextSource")}
+
+    assert guids([first, second], tmp_path / "one") == guids([second, first], tmp_path / "two")
