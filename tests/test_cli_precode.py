@@ -217,8 +217,9 @@ def test_precode_cli_reports_what_it_wrote(precoded):
     ideas = len(read(precoded.out / "ideas.csv"))
     flagged = int((precoded.statements["needs_review"] == "true").sum())
     assert f"89 statements -> {ideas} ideas; {flagged} need review, 1 already decided by people" in result.stderr
-    assert f"wrote statements.csv, ideas.csv, tables.md/.html/.xlsx, review_queue.csv and metadata.csv in {precoded.out}" \
-        in result.stderr
+    assert ("wrote statements.csv, ideas.csv, tables.md/.html/.xlsx, review_queue.csv, metadata.csv, project.qdpx and "
+            f"codebook.qdc in {precoded.out}") in result.stderr
+    assert (precoded.out / "project.qdpx").is_file() and (precoded.out / "codebook.qdc").is_file()
 
 
 @pytest.mark.slow

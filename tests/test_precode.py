@@ -337,8 +337,8 @@ def precoded(default_model, tmp_path_factory):
 @pytest.mark.slow
 def test_precode_writes_every_output(precoded):
     assert sorted(p.name for p in precoded.out.iterdir()) == [
-        "ideas.csv", "metadata.csv", "review_queue.csv", "statements.csv", "tables.html", "tables.md",
-        "tables.xlsx"]
+        "codebook.qdc", "ideas.csv", "metadata.csv", "project.qdpx", "review_queue.csv", "statements.csv",
+        "tables.html", "tables.md", "tables.xlsx"]
     assert list(precoded.statements.columns) == [
         "statement_id", "text", "lang", "type", "type_source", "type_confidence", "layer", "layer_source",
         "layer_confidence", "needs_review", "review_reason", "matched_idea", "error_risk", "idea_id",
@@ -349,7 +349,7 @@ def test_precode_writes_every_output(precoded):
         "idea_needs_review", "weakest_member"]
     assert precoded.summary == {
         "statements": 89, "ideas": len(precoded.ideas), "files": 3, "out": str(precoded.out), "human": 0,
-        "not_statements": 0,
+        "not_statements": 0, "unplaced": 0,
         "needs_review": int((precoded.statements["needs_review"] == "true").sum()),
     }
 

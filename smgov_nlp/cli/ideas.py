@@ -59,4 +59,8 @@ def precode_cli(
                           target_accuracy=target_accuracy, count=count)
     say(f"{summary['statements']} statements -> {summary['ideas']} ideas; {summary['needs_review']} need review, "
         f"{summary['human']} already decided by people")
-    say(f"wrote statements.csv, ideas.csv, tables.md/.html/.xlsx, review_queue.csv and metadata.csv in {out}")
+    if summary["unplaced"]:
+        warn(f"{summary['unplaced']} statements were not found in their transcript's text and are left out of "
+             "project.qdpx (see the log)")
+    say(f"wrote statements.csv, ideas.csv, tables.md/.html/.xlsx, review_queue.csv, metadata.csv, project.qdpx and "
+        f"codebook.qdc in {out}")

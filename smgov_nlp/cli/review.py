@@ -16,7 +16,8 @@ from smgov_nlp.errors import SmgovError
 def review_cli(
     queue: Annotated[Path | None, typer.Argument(help="A review queue: review_queue.csv from precode, or a score output.")] = None,
     export: Annotated[Path | None, typer.Option("--export", help="Write the queue to an .xlsx to review in a spreadsheet.")] = None,
-    import_: Annotated[Path | None, typer.Option("--import", help="Record the rows you touched in a reviewed .xlsx, as one batch.")] = None,
+    import_: Annotated[Path | None, typer.Option("--import", help="Record the rows you touched in a reviewed .xlsx, or "
+                                                                "people's codings in a .qdpx project, as one batch.")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="With --import: say what would be recorded, write nothing.")] = False,
     undo_import: Annotated[str | None, typer.Option("--undo-import", metavar="BATCH",
                                                     help="Remove the rows of one import batch (its id is printed by --import).")] = None,
@@ -41,6 +42,12 @@ def review_cli(
         store = DecisionStore(data)
         removed = store.remove_batch(undo_import)
         say(f"removed {removed} decisions of batch {undo_import.strip()} from {store.path}")
+        return
+    if import_ is not None and import_.suffix.lower() == ".qdpx":
+        from smgov_nlp.cli.qda import report_qdpx_import
+        from smgov_nlp.qda.importing import import_qdpx
+
+        report_qdpx_import(import_qdpx(import_, data_dir=data, reviewer=reviewer, dry_run=dry_run))
         return
     if import_ is not None:
         result = review.import_review_xlsx(import_, data_dir=data, reviewer=reviewer, dry_run=dry_run)

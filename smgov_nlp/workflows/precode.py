@@ -3,7 +3,8 @@
 Steps: segment every file into statements (type from its question section when there is
 one), code each statement with the model, keep earlier human decisions (matched by
 ``text_hash``), group duplicate ideas within each type across all files, then write
-``statements.csv``, ``ideas.csv``, the paper-style tables and the review queue.
+``statements.csv``, ``ideas.csv``, the paper-style tables, the review queue, and the REFI-QDA
+project and codebook (``project.qdpx``, ``codebook.qdc``: :mod:`smgov_nlp.qda`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from smgov_nlp.ideas.grouping import check_lang, check_threshold, group_ideas
 from smgov_nlp.io.writers import write_table
 from smgov_nlp.labels import HEADS, LAYERS
 from smgov_nlp.model.folder import Model, load_model
+from smgov_nlp.qda.project import write_qda
 from smgov_nlp.review.decision import NOT_STATEMENT, OWN_IDEA
 from smgov_nlp.review.store import DecisionStore
 from smgov_nlp.text import text_hash
@@ -56,6 +58,7 @@ def read_notes(paths: Sequence[str | Path]) -> tuple[pd.DataFrame, pd.DataFrame]
         raise SmgovError(f"no statements found in {', '.join(Path(p).name for p in paths)}",
                          "check that the notes have bullet points or one statement per line")
     frame = pd.DataFrame(rows)
+    frame["source"] = [index for index, note in enumerate(notes) for _ in note.statements]  # position in paths
     frame.insert(0, "statement_id", [f"S{i:05d}" for i in range(1, len(frame) + 1)])
     return frame, metadata[["file", "line", "kind", "text"]]
 
@@ -235,8 +238,11 @@ def run_precode(paths: Sequence[str | Path], out_dir: str | Path, model_dir: str
     write_table(review_queue(coded), out_dir / "review_queue.csv")
     write_table(metadata, out_dir / "metadata.csv")
     write_tables(ideas, out_dir, info)
+    reviewers = {key: d.reviewer for key, d in DecisionStore(data_dir).latest().items()}
+    qda = write_qda(coded, ideas, paths, out_dir, str(model.version), reviewers)
     return {"statements": len(coded), "ideas": len(ideas), "needs_review": int(coded["needs_review"].sum()),
-            "human": reviewed + len(aside), "not_statements": len(aside), "files": len(paths), "out": str(out_dir)}
+            "human": reviewed + len(aside), "not_statements": len(aside), "files": len(paths), "out": str(out_dir),
+            "unplaced": qda.unplaced}
 
 
 def check_count(count: str) -> None:
