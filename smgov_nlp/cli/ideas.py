@@ -79,4 +79,4 @@ def _on_workers(stack: contextlib.ExitStack, scheduler: str | None, model: Path 
 
     stack.enter_context(job_cache())
     client, _ = stack.enter_context(connect(scheduler, model))
-    return ahead_on(client)
+    return ahead_on(client, say)

@@ -86,9 +86,16 @@ def embed_ahead(client, model: Model, texts: Sequence[str], advance: Callable[[i
     return done
 
 
-def ahead_on(client, advance: Callable[[int], None] | None = None) -> Callable[[Model, Sequence[str]], dict]:
-    """An ``embed_ahead(model, texts)`` hook for the cluster and precode workflows, encoding on ``client``'s workers."""
-    return lambda model, texts: embed_ahead(client, model, texts, advance)
+def ahead_on(client, report: Callable[[str], None] | None = None) -> Callable[[Model, Sequence[str]], dict]:
+    """An ``embed_ahead(model, texts)`` hook for the cluster and precode workflows, encoding on ``client``'s workers;
+    ``report`` gets one line saying how many statements each encoder ran on the workers."""
+    def hook(model: Model, texts: Sequence[str]) -> dict:
+        done = embed_ahead(client, model, texts)
+        if report is not None:
+            report("encoded on the workers: " + ", ".join(f"{n} {name}" for name, n in done.items()))
+        return done
+
+    return hook
 
 
 @contextlib.contextmanager
