@@ -1,7 +1,9 @@
-"""Dask fixtures (imported by the test modules; not a conftest.py, whose name tests/conftest.py holds): one LocalCluster for the session, and a real scheduler with two worker processes.
+"""Dask fixtures: one LocalCluster for the session, and a real scheduler with two worker processes.
 
-Everything listens on 127.0.0.1 only, without dashboards; every process started here is stopped at the end
-(terminate, then kill). Statement inputs are small (a few hundred rows) so the set stays quick on 2 cores.
+Imported by the test modules (not a conftest.py: tests/conftest.py holds that module name). Everything listens
+on 127.0.0.1 only, without dashboards: ``--no-dashboard`` alone still leaves an HTTP server (health, metrics)
+on all interfaces (port 8787 for the scheduler), so the real cluster also gets ``--dashboard-address
+127.0.0.1:0``. Every process started here is stopped at the end (terminate, then kill). Statement inputs are small (a few hundred rows) so the set stays quick on 2 cores.
 """
 
 from __future__ import annotations
@@ -38,6 +40,8 @@ def subprocess_env(**extra: str) -> dict[str, str]:
 
 
 def stop(processes: list[subprocess.Popen]) -> None:
+    """Terminate (workers first, then the scheduler), wait, kill what is left."""
+    processes = processes[::-1]
     for proc in processes:
         if proc.poll() is None:
             proc.terminate()
@@ -87,7 +91,7 @@ def real_cluster(tmp_path_factory):
         logs.append(log)
         processes.append(subprocess.Popen(
             [*dask_command(), "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
-             "--scheduler-file", str(scheduler_file)], env=env, stdout=log, stderr=subprocess.STDOUT, cwd=folder))
+             "--dashboard-address", "127.0.0.1:0", "--scheduler-file", str(scheduler_file)], env=env, stdout=log, stderr=subprocess.STDOUT, cwd=folder))
         deadline = time.monotonic() + START_TIMEOUT
         while not scheduler_file.exists() or not scheduler_file.read_text().strip():
             assert processes[0].poll() is None, (folder / "scheduler.log").read_text()
@@ -99,7 +103,7 @@ def real_cluster(tmp_path_factory):
             logs.append(log)
             processes.append(subprocess.Popen(
                 [*dask_command(), "worker", address, "--nthreads", "1", "--no-dashboard", "--host", "127.0.0.1",
-                 "--name", f"w{i}"], env=env, stdout=log, stderr=subprocess.STDOUT, cwd=folder))
+                 "--dashboard-address", "127.0.0.1:0", "--name", f"w{i}"], env=env, stdout=log, stderr=subprocess.STDOUT, cwd=folder))
         with Client(address, timeout=START_TIMEOUT, set_as_default=False) as client:
             client.wait_for_workers(2, timeout=START_TIMEOUT)
         yield address, processes
