@@ -18,7 +18,7 @@ from smgov_nlp.distributed.worker import Identity, check_same, identity, model_a
 from smgov_nlp.embeddings.backends import available_cores
 from smgov_nlp.errors import SmgovError
 
-CONNECT_TIMEOUT = 5  # seconds; with the interpreter's start an unreachable scheduler fails well within 10 s
+CONNECT_TIMEOUT = 4  # seconds; with the interpreter's start an unreachable scheduler fails well within 10 s
 WORKER_WAIT = 30  # seconds to wait for a first worker on a scheduler that has none
 LOCAL = "local"
 

@@ -22,7 +22,7 @@ from smgov_nlp.distributed.worker import Identity, model_arg, run_exclusive, wor
 from smgov_nlp.errors import SmgovError
 from smgov_nlp.workflows.score import predict_statements
 
-WINDOW_PER_WORKER = 3  # partitions in flight per worker: enough to keep them busy, few enough to bound memory
+WINDOW_PER_WORKER = 3  # partitions in flight per worker thread: enough to keep them busy, few enough to bound memory
 RETRIES = 3
 
 
@@ -32,8 +32,8 @@ def ordered_map(client, fn: Callable, items: Iterable, *args, window: int | None
     At most ``window`` tasks (default :data:`WINDOW_PER_WORKER` per worker) are in flight; engine failures
     become a one-line :class:`SmgovError`.
     """
-    if window is None:
-        window = WINDOW_PER_WORKER * max(1, len(client.scheduler_info(n_workers=-1).get("workers", {})))
+    if window is None:  # per worker thread: a worker runs one partition per thread at a time
+        window = WINDOW_PER_WORKER * max(1, sum(client.nthreads().values()))
     pending: deque = deque()
     try:
         for item in items:
