@@ -73,6 +73,7 @@ def test_worker_killed_mid_job_completes_with_the_same_output(local_cluster, sta
     assert_same_output(local_reference, read(out))
     assert [p.name for p in tmp_path.iterdir()] == ["scored.csv"]  # no temporary file left behind
     local_cluster.wait_for_workers(2, timeout=60)  # the nanny restarts the killed worker
+    assert victim not in local_cluster.run(os.getpid).values()
 
 
 def test_failing_job_leaves_the_old_output_intact(local_cluster, statements_csv, tmp_path):
