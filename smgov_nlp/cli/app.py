@@ -72,6 +72,11 @@ Target = Annotated[float | None, typer.Option(
 Lang = Annotated[str, typer.Option("--lang", help="Language of each idea's text: es, en, or auto (the language most of "
                                                   "its statements use; Spanish on a tie).")]
 
+Scheduler = Annotated[str | None, typer.Option(
+    "--scheduler", metavar="ADDRESS", help="Run the heavy part on a Dask cluster: a scheduler address such as "
+                                           "tcp://10.0.0.5:8786, or 'local' for a local cluster sized to the cores "
+                                           "(needs the dask extra: pip install 'smgov-nlp\\[dask]'; workers need the same smgov-nlp and model).")]
+
 
 def _version(value: bool) -> None:
     if value:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from smgov_nlp.cli.app import Quiet, Target, app, progress_bar, say, warn
+from smgov_nlp.cli.app import Quiet, Scheduler, Target, app, progress_bar, say, warn
 
 
 # ---------------------------------------------------------------------------------------------- score
@@ -19,16 +20,25 @@ def score_cli(
     text_col: Annotated[str, typer.Option("--text-col", help="Column holding the statements.")] = "text",
     model: Annotated[Path | None, typer.Option("--model", "-m", help="Model folder (default: the bundled model).")] = None,
     target_accuracy: Target = None,
+    scheduler: Scheduler = None,
     quiet: Quiet = False,
 ) -> None:
     """Code every statement with layer, type, confidence, needs_review and the nearest hand-coded examples."""
     from smgov_nlp.io.readers import count_rows
     from smgov_nlp.workflows.score import score_file
 
-    with progress_bar("scoring", count_rows(input) if sys.stderr.isatty() else None) as advance:
+    with contextlib.ExitStack() as stack:
+        predict_chunks = None
+        if scheduler is not None:  # dask is imported only here
+            from smgov_nlp.distributed.cluster import connect
+            from smgov_nlp.distributed.score import distributed_predictor
+
+            client, identity = stack.enter_context(connect(scheduler, model))
+            predict_chunks = distributed_predictor(client, identity, model, target_accuracy)
+        advance = stack.enter_context(progress_bar("scoring", count_rows(input) if sys.stderr.isatty() else None))
         rows = score_file(input, out, text_col=text_col, model_dir=model, progress=advance, warn=warn,
-                          target_accuracy=target_accuracy)
-    say(f"scored {rows} rows -> {out}")
+                          target_accuracy=target_accuracy, predict_chunks=predict_chunks)
+    say(f"scored {rows} rows -> {out}" + (f" on {scheduler}" if scheduler else ""))
 
 
 # ---------------------------------------------------------------------------------------------- train

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from smgov_nlp.cli.app import Lang, Quiet, Target, app, progress_bar, say, warn
+from smgov_nlp.cli.app import Lang, Quiet, Scheduler, Target, app, progress_bar, say, warn
 
 
 # -------------------------------------------------------------------------------------------- cluster
@@ -21,6 +22,7 @@ def cluster_cli(
     threshold: Annotated[float | None, typer.Option("--threshold", help="Cosine similarity in [0, 1]; higher is stricter (default: tuned).")] = None,
     model: Annotated[Path | None, typer.Option("--model", "-m", help="Model folder (default: the bundled model).")] = None,
     lang: Lang = "auto",
+    scheduler: Scheduler = None,
     quiet: Quiet = False,
 ) -> None:
     """Group statements that express the same idea, across Spanish and English."""
@@ -29,9 +31,11 @@ def cluster_cli(
     from smgov_nlp.workflows.cluster import cluster_file
 
     loaded = load_model(model)
-    with progress_bar("embedding", count_rows(input) if sys.stderr.isatty() else None) as advance:
+    with contextlib.ExitStack() as stack:
+        ahead = _on_workers(stack, scheduler, model)
+        advance = stack.enter_context(progress_bar("embedding", count_rows(input) if sys.stderr.isatty() else None))
         summary = cluster_file(input, out, loaded, text_col=text_col, by=by, threshold=threshold, progress=say,
-                               advance=advance, lang=lang)
+                               advance=advance, lang=lang, embed_ahead=ahead)
     if summary["renamed"]:
         warn(f"the input already has column(s) {summary['renamed']}; kept them as "
              f"{[c + '_input' for c in summary['renamed']]}")
@@ -50,13 +54,16 @@ def precode_cli(
     target_accuracy: Target = None,
     count: Annotated[str, typer.Option("--count", help="What the tables' numbers count: mentions (responses) or "
                                        "groups (tables that raised the idea).")] = "mentions",
+    scheduler: Scheduler = None,
     quiet: Quiet = False,
 ) -> None:
     """Pre-code transcripts: statements, consolidated ideas, paper-style tables and a review queue."""
     from smgov_nlp.workflows.precode import run_precode
 
-    summary = run_precode(files, out, model_dir=model, data_dir=data, threshold=threshold, progress=say, lang=lang,
-                          target_accuracy=target_accuracy, count=count)
+    with contextlib.ExitStack() as stack:
+        summary = run_precode(files, out, model_dir=model, data_dir=data, threshold=threshold, progress=say, lang=lang,
+                              target_accuracy=target_accuracy, count=count,
+                              embed_ahead=_on_workers(stack, scheduler, model))
     say(f"{summary['statements']} statements -> {summary['ideas']} ideas; {summary['needs_review']} need review, "
         f"{summary['human']} already decided by people")
     if summary["unplaced"]:
@@ -64,3 +71,16 @@ def precode_cli(
              "project.qdpx (see the log)")
     say(f"wrote statements.csv, ideas.csv, tables.md/.html/.xlsx, review_queue.csv, metadata.csv, project.qdpx and "
         f"codebook.qdc in {out}")
+
+
+def _on_workers(stack: contextlib.ExitStack, scheduler: str | None, model: Path | None):
+    """With ``--scheduler``: connect (for the life of ``stack``) and return the hook that embeds on the workers;
+    without it: ``None``, and dask is never imported."""
+    if scheduler is None:
+        return None
+    from smgov_nlp.distributed.cluster import connect
+    from smgov_nlp.distributed.embed import ahead_on, job_cache
+
+    stack.enter_context(job_cache())
+    client, _ = stack.enter_context(connect(scheduler, model))
+    return ahead_on(client, say)

@@ -40,7 +40,14 @@ HF_OFFLINE = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_HUB_DISABL
 
 
 def available_cores() -> int:
-    """Cores this process may run on (respects CPU affinity, unlike ``os.cpu_count``)."""
+    """Cores this process may run on (respects CPU affinity, unlike ``os.cpu_count``).
+
+    ``$SMGOV_THREADS`` overrides it: a Dask worker sets it to its ``nthreads`` (see
+    :mod:`smgov_nlp.distributed.worker`), so BLAS and the encoders use the worker's share, not the machine's cores.
+    """
+    budget = os.environ.get("SMGOV_THREADS", "").strip()
+    if budget.isdigit() and int(budget) > 0:
+        return int(budget)
     try:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # not on Linux

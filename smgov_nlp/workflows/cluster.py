@@ -16,7 +16,8 @@ OUTPUT_COLUMNS = ["idea_id", "idea_size", "idea_text"]
 
 
 def cluster_file(input_path, out_path, model, text_col: str = "text", by: str | None = None,
-                 threshold: float | None = None, progress=None, advance=None, lang: str = "auto") -> dict:
+                 threshold: float | None = None, progress=None, advance=None, lang: str = "auto",
+                 embed_ahead=None) -> dict:
     """``smgov cluster``: every input row and column, in input order, plus ``idea_id``, ``idea_size``, ``idea_text``.
 
     ``lang`` (``auto``, ``es`` or ``en``) chooses the language of each idea's text (see :func:`group_ideas`);
@@ -24,6 +25,8 @@ def cluster_file(input_path, out_path, model, text_col: str = "text", by: str | 
     a ``layer`` column (as ``score`` and ``precode`` write) turns on the layer check of the merge guard.
     ``progress(message)`` gets status lines; ``advance(n)`` is called as rows are embedded (blank rows
     count at once), in steps of :data:`EMBED_CHUNK`, so a progress bar can follow the slow part.
+    ``embed_ahead(model, texts)``, when given, fills the embedding cache first (``--scheduler``: on Dask workers,
+    see :mod:`smgov_nlp.distributed.embed`); the vectors then come from the cache.
     """
     frame = read_table(input_path)
     require_column(frame, text_col, input_path)
@@ -40,6 +43,8 @@ def cluster_file(input_path, out_path, model, text_col: str = "text", by: str | 
         advance(len(texts) - len(filled))
     if filled:
         kept = [texts[i] for i in filled]
+        if embed_ahead is not None:
+            embed_ahead(model, kept)
         parts = []
         for start in range(0, len(kept), EMBED_CHUNK):
             chunk = kept[start : start + EMBED_CHUNK]

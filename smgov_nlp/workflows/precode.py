@@ -209,10 +209,13 @@ def review_queue(coded: pd.DataFrame) -> pd.DataFrame:
 def run_precode(paths: Sequence[str | Path], out_dir: str | Path, model_dir: str | Path | None = None,
                 data_dir: str | Path | None = None, threshold: float | None = None,
                 progress: Callable[[str], None] | None = None, lang: str = "auto",
-                target_accuracy: float | None = None, count: str = "mentions") -> dict:
+                target_accuracy: float | None = None, count: str = "mentions",
+                embed_ahead: Callable[[Model, list[str]], object] | None = None) -> dict:
     """Run the whole job and write every output into ``out_dir``; returns a short summary.
 
     ``count`` is what the tables' numbers count: ``mentions`` (responses) or ``groups``.
+    ``embed_ahead(model, texts)``, when given, fills the embedding cache first (``--scheduler``: on Dask workers,
+    see :mod:`smgov_nlp.distributed.embed`).
     """
     out_dir = Path(out_dir)
     check_threshold(threshold, "leave it out to use the tuned default")
@@ -223,6 +226,8 @@ def run_precode(paths: Sequence[str | Path], out_dir: str | Path, model_dir: str
     model = load_model(model_dir)
     if progress:
         progress(f"{len(statements)} statements from {len(paths)} files")
+    if embed_ahead is not None:
+        embed_ahead(model, statements["text"].tolist())
     coded = code_statements(statements, model, data_dir, target_accuracy=target_accuracy)
     aside = coded[coded["decision"] == NOT_STATEMENT]  # people said these are not statements: no idea, table or queue
     coded, ideas = consolidate(coded.drop(index=aside.index), model, threshold, lang=lang, count=count,

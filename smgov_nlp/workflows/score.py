@@ -7,7 +7,8 @@ million rows run in bounded memory; the output appears atomically when all is do
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections import deque
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -113,21 +114,36 @@ def join_predictions(frame: pd.DataFrame, predictions: pd.DataFrame) -> tuple[pd
 def score_file(input_path: str | Path, out_path: str | Path, text_col: str = "text", model: Model | None = None,
                model_dir: str | Path | None = None, chunk_rows: int = CHUNK_ROWS,
                progress: Callable[[int], None] | None = None, warn: Callable[[str], None] | None = None,
-               target_accuracy: float | None = None) -> int:
+               target_accuracy: float | None = None,
+               predict_chunks: Callable[[Iterable[list[str]]], Iterable[pd.DataFrame]] | None = None) -> int:
     """Score ``input_path`` into ``out_path``; returns the number of rows written.
 
     ``progress`` is called with the number of rows done after each chunk; ``warn`` receives
-    one-line warnings (such as renamed clashing columns).
+    one-line warnings (such as renamed clashing columns). ``predict_chunks`` maps the chunks' statements
+    to their predictions, in order (default: :func:`predict_statements` with the model, here; ``smgov score
+    --scheduler`` passes one that scores on Dask workers, see :mod:`smgov_nlp.distributed.score`).
     """
     TableWriter(out_path)  # rejects an unknown output extension before any work
     check_target_accuracy(target_accuracy)
     chunks = iter_table(input_path, chunksize=chunk_rows)
     first = next(chunks)  # raises on empty or unreadable input before anything is loaded
     require_column(first, text_col, input_path)
-    model = model or load_model(model_dir)
+    if predict_chunks is None:
+        model = model or load_model(model_dir)
+
+        def predict_chunks(texts):
+            return (predict_statements(model, t, target_accuracy=target_accuracy) for t in texts)
+
+    waiting: deque[pd.DataFrame] = deque()  # chunks read whose predictions have not come back yet
+
+    def texts():
+        for chunk in _chain(first, chunks):
+            waiting.append(chunk)
+            yield chunk[text_col].tolist()
+
     with TableWriter(out_path) as writer:
-        for i, chunk in enumerate(_chain(first, chunks)):
-            predictions = predict_statements(model, chunk[text_col].tolist(), target_accuracy=target_accuracy)
+        for i, predictions in enumerate(predict_chunks(texts())):
+            chunk = waiting.popleft()
             joined, clashes = join_predictions(chunk, predictions)
             if i == 0 and clashes and warn is not None:
                 warn(f"the input already has column(s) {clashes}; kept them as "
