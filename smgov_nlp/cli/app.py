@@ -58,6 +58,16 @@ def progress_bar(description: str, total: int | None) -> Iterator:
         yield lambda n: bar.advance(task, n)
 
 
+def report_import(result, kinds: str, rest: str) -> None:
+    """What an import recorded (or, with ``--dry-run``, would record), and the batch id that undoes it."""
+    if result.dry_run:
+        typer.echo(f"dry run: would import {kinds}; {rest}; nothing written")
+        return
+    say(f"imported {kinds} -> {result.store_path}; {rest}")
+    if result.batch:  # the id on stdout, even with --quiet: it is what --undo-import takes
+        typer.echo(f"batch {result.batch} (undo with: smgov review --undo-import {result.batch})")
+
+
 def _quiet(value: bool) -> bool:
     if value:
         _state["quiet"] = True

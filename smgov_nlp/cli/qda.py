@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from smgov_nlp.cli.app import Quiet, app, say, warn
+from smgov_nlp.cli.app import Quiet, app, report_import, say, warn
 
 
 @app.command("agreement")
@@ -48,9 +48,4 @@ def report_qdpx_import(result) -> None:
             f"{result.kept} recoded one head and kept the model's other)"
     rest = f"{result.already_recorded} already recorded, {len(result.invalid)} statements skipped, " \
            f"{result.unmatched} unmatched selections"
-    if result.dry_run:
-        typer.echo(f"dry run: would import {kinds}; {rest}; nothing written")
-        return
-    say(f"imported {kinds} -> {result.store_path}; {rest}")
-    if result.batch:
-        typer.echo(f"batch {result.batch} (undo with: smgov review --undo-import {result.batch})")
+    report_import(result, kinds, rest)

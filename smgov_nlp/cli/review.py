@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from smgov_nlp.cli.app import Quiet, app, say, warn
+from smgov_nlp.cli.app import Quiet, app, report_import, say, warn
 from smgov_nlp.errors import SmgovError
 
 
@@ -57,12 +57,7 @@ def review_cli(
                 f"{result.not_statement} not a statement)"
         rest = f"{result.untouched} untouched rows stay in the queue, {result.already_recorded} already recorded, " \
                f"{len(result.invalid)} invalid rows skipped"
-        if result.dry_run:
-            typer.echo(f"dry run: would import {kinds}; {rest}; nothing written")
-            return
-        say(f"imported {kinds} -> {result.store_path}; {rest}")
-        if result.batch:  # the id on stdout, even with --quiet: it is what --undo-import takes
-            typer.echo(f"batch {result.batch} (undo with: smgov review --undo-import {result.batch})")
+        report_import(result, kinds, rest)
         return
     if dry_run:
         raise SmgovError("--dry-run goes with --import", "run smgov review --import review.xlsx --dry-run")
