@@ -22,7 +22,12 @@ def agreement_cli(
     from smgov_nlp.io.writers import write_table
     from smgov_nlp.qda.agreement import agreement_table, format_table, read_ratings
 
-    table = agreement_table(read_ratings(source))
+    ratings = read_ratings(source)
+    coders = sorted({coder for by_coder in ratings.values() for coder, labels in by_coder.items() if labels})
+    if len(coders) < 2:
+        warn(f"{source.name} has {len(coders)} coder(s) ({', '.join(coders) or 'none'}): agreement needs two; have a "
+             "person code the project in a QDA tool (or review it with smgov review) and pass that file")
+    table = agreement_table(ratings)
     typer.echo(format_table(table))
     if out is not None:
         write_table(table, out)

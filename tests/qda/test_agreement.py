@@ -101,3 +101,10 @@ def test_kappa_between_the_model_and_a_person_on_the_examples(example, tmp_path)
     assert layer["coder_a"] == "Lucía" and layer["coder_b"].startswith("smgov-nlp default@")
     units = len({text_hash(row["text"]) for row in rows[:30]})
     assert layer["units"] == units and 0.5 < layer["kappa"] < 1.0
+
+
+@pytest.mark.slow
+def test_agreement_on_a_project_only_the_model_coded_says_it_needs_a_second_coder(example):
+    result = CliRunner().invoke(app, ["agreement", str(example.project)])
+    assert result.exit_code == 0, result.output
+    assert "1 coder(s) (smgov-nlp default@" in result.output and "agreement needs two" in result.output
