@@ -68,8 +68,6 @@ def train_cli(
     say(f"model written to {out} (thresholds: {thresholds}; {model.config['reviewed_rows']} reviewed rows)")
 
 
-
-
 # ------------------------------------------------------------------------------------------- evaluate
 @app.command("evaluate")
 def evaluate_cli(

@@ -230,8 +230,9 @@ def run_precode(paths: Sequence[str | Path], out_dir: str | Path, model_dir: str
         embed_ahead(model, statements["text"].tolist())
     coded = code_statements(statements, model, data_dir, target_accuracy=target_accuracy)
     aside = coded[coded["decision"] == NOT_STATEMENT]  # people said these are not statements: no idea, table or queue
+    store = DecisionStore(data_dir)  # one reader: each later read takes only rows appended since
     coded, ideas = consolidate(coded.drop(index=aside.index), model, threshold, lang=lang, count=count,
-                               links=DecisionStore(data_dir).idea_links())
+                               links=store.idea_links())
     in_tables = len(coded)
     reviewed = int(((coded["layer_source"] == "human") | (coded["type_source"] == "human")).sum())
     coded = pd.concat([coded, aside.assign(idea_id="", idea_text="", idea_needs_review=False)]).sort_index()
@@ -243,7 +244,7 @@ def run_precode(paths: Sequence[str | Path], out_dir: str | Path, model_dir: str
     write_table(review_queue(coded), out_dir / "review_queue.csv")
     write_table(metadata, out_dir / "metadata.csv")
     write_tables(ideas, out_dir, info)
-    reviewers = {key: d.reviewer for key, d in DecisionStore(data_dir).latest().items()}
+    reviewers = {key: d.reviewer for key, d in store.latest().items()}
     qda = write_qda(coded, ideas, paths, out_dir, str(model.version), reviewers)
     return {"statements": len(coded), "ideas": len(ideas), "needs_review": int(coded["needs_review"].sum()),
             "human": reviewed + len(aside), "not_statements": len(aside), "files": len(paths), "out": str(out_dir),
